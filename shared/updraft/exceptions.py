@@ -1,0 +1,74 @@
+"""Exceptions under Airflow's names, so that DAG code written for Airflow catches the same."""
+
+from __future__ import annotations
+
+
+class AirflowException(Exception):
+    """Base of every error Updraft raises to DAG authors and operators."""
+
+
+class AirflowSkipException(AirflowException):
+    """Raised inside a task to mark it skipped."""
+
+
+class AirflowFailException(AirflowException):
+    """Raised inside a task to fail it without using its remaining retries."""
+
+
+class AirflowTaskTimeout(AirflowException):
+    """The task ran past its execution_timeout."""
+
+
+class AirflowDagCycleException(AirflowException):
+    """A DAG's dependencies form a cycle."""
+
+
+class DuplicateTaskIdFound(AirflowException):
+    """Two tasks in one DAG share an id."""
+
+
+class AirflowTimetableInvalid(AirflowException):
+    """A schedule (cron string, preset, timedelta or timetable) is not valid."""
+
+
+class DagNotFound(AirflowException):
+    """No DAG with this id is known."""
+
+
+class DagRunNotFound(AirflowException):
+    """No DagRun with this id is known."""
+
+
+class DagRunAlreadyExists(AirflowException):
+    """A DagRun with this run id or logical date already exists."""
+
+    def __init__(self, dag_id: str, run_id: str, logical_date: str | None = None) -> None:
+        where = f" for logical date {logical_date}" if logical_date else ""
+        super().__init__(f"A DagRun of DAG '{dag_id}' already exists{where} (run_id '{run_id}')")
+        self.dag_id = dag_id
+        self.run_id = run_id
+        self.logical_date = logical_date
+
+
+class TaskNotFound(AirflowException):
+    """No task with this id in the DAG."""
+
+
+class ParamValidationError(AirflowException):
+    """A param or a trigger's conf does not satisfy the DAG's params."""
+
+
+__all__ = [
+    "AirflowDagCycleException",
+    "AirflowException",
+    "AirflowFailException",
+    "AirflowSkipException",
+    "AirflowTaskTimeout",
+    "AirflowTimetableInvalid",
+    "DagNotFound",
+    "DagRunAlreadyExists",
+    "DagRunNotFound",
+    "DuplicateTaskIdFound",
+    "ParamValidationError",
+    "TaskNotFound",
+]
