@@ -1,1 +1,22 @@
-"""Updraft: Apache Airflow's way of writing data pipelines, on a serverless AWS stack."""
+"""Updraft: Apache Airflow's way of writing data pipelines, on a serverless AWS stack.
+
+DAG files import from here, as they import from `airflow.sdk` in Airflow 3.
+"""
+
+from updraft.authoring.baseoperator import BaseOperator, chain, cross_downstream
+from updraft.authoring.dag import DAG, dag
+from updraft.authoring.taskflow import task
+from updraft.authoring.xcomarg import XComArg
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "DAG",
+    "BaseOperator",
+    "XComArg",
+    "__version__",
+    "chain",
+    "cross_downstream",
+    "dag",
+    "task",
+]

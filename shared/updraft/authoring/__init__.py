@@ -1,0 +1,1 @@
+"""How users write DAGs: DAG, operators, dependencies and TaskFlow, with Airflow's names."""

@@ -1,0 +1,268 @@
+"""BaseOperator: one task of a DAG, its settings and its dependencies (`>>`, `<<`, `chain`)."""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import Callable, Iterable, Sequence
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from updraft.authoring import context
+from updraft.authoring.validation import validate_key
+from updraft.exceptions import AirflowException
+from updraft.models.states import TriggerRule
+
+if TYPE_CHECKING:
+    from updraft.authoring.dag import DAG
+    from updraft.execution.context import Context
+
+DEFAULT_RETRY_DELAY = timedelta(seconds=300)
+
+
+def _init_params(cls: type) -> set[str]:
+    """Every keyword the class's __init__ chain accepts, so default_args apply only where valid."""
+    names: set[str] = set()
+    for klass in cls.__mro__:
+        init = klass.__dict__.get("__init__")
+        if init is None:
+            continue
+        init = getattr(init, "__wrapped__", init)
+        for param in inspect.signature(init).parameters.values():
+            if param.kind in (param.POSITIONAL_OR_KEYWORD, param.KEYWORD_ONLY):
+                names.add(param.name)
+    names.discard("self")
+    return names
+
+
+class _OperatorMeta(type):
+    """Applies the DAG's `default_args` to arguments not given, as Airflow's operators do."""
+
+    def __new__(mcs, name: str, bases: tuple[type, ...], ns: dict[str, Any]) -> type:
+        cls = super().__new__(mcs, name, bases, ns)
+        if "__init__" in ns:
+            original = ns["__init__"]
+
+            @functools.wraps(original)
+            def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+                if getattr(self, "_defaults_applied", False):
+                    original(self, *args, **kwargs)
+                    return
+                self._defaults_applied = True
+                dag = kwargs.get("dag") or context.current()
+                defaults = dict(getattr(dag, "default_args", None) or {})
+                defaults.update(kwargs.pop("default_args", None) or {})
+                accepted = _init_params(type(self))
+                for key, value in defaults.items():
+                    if key in accepted and key not in kwargs:
+                        kwargs[key] = value
+                original(self, *args, **kwargs)
+
+            cls.__init__ = __init__  # type: ignore[misc]
+        return cls
+
+
+class DependencyMixin:
+    """`>>` and `<<` between tasks, XComArgs and lists of them."""
+
+    def _tasks(self) -> list["BaseOperator"]:
+        raise NotImplementedError
+
+    def set_downstream(self, other: Any) -> None:
+        for mine in self._tasks():
+            for theirs in _as_tasks(other):
+                mine._link(theirs)
+
+    def set_upstream(self, other: Any) -> None:
+        for theirs in _as_tasks(other):
+            for mine in self._tasks():
+                theirs._link(mine)
+
+    def __rshift__(self, other: Any) -> Any:
+        self.set_downstream(other)
+        return other
+
+    def __lshift__(self, other: Any) -> Any:
+        self.set_upstream(other)
+        return other
+
+    def __rrshift__(self, other: Any) -> Any:
+        # [a, b] >> self
+        self.set_upstream(other)
+        return self
+
+    def __rlshift__(self, other: Any) -> Any:
+        # [a, b] << self
+        self.set_downstream(other)
+        return self
+
+
+def _as_tasks(obj: Any) -> list["BaseOperator"]:
+    if isinstance(obj, DependencyMixin):
+        return obj._tasks()
+    if isinstance(obj, (list, tuple, set)):
+        out: list[BaseOperator] = []
+        for item in obj:
+            out.extend(_as_tasks(item))
+        return out
+    raise TypeError(f"Cannot set a dependency on {obj!r}: expected a task, an XComArg or a list")
+
+
+class BaseOperator(DependencyMixin, metaclass=_OperatorMeta):
+    """A task. Subclasses implement `execute(context)`; what it returns is its XCom."""
+
+    template_fields: Sequence[str] = ()
+    template_ext: Sequence[str] = ()
+    ui_color: str = "#fff"
+
+    def __init__(
+        self,
+        *,
+        task_id: str,
+        owner: str = "airflow",
+        retries: int | None = 0,
+        retry_delay: timedelta | float = DEFAULT_RETRY_DELAY,
+        retry_exponential_backoff: bool = False,
+        max_retry_delay: timedelta | float | None = None,
+        trigger_rule: str | TriggerRule = TriggerRule.ALL_SUCCESS,
+        depends_on_past: bool = False,
+        wait_for_downstream: bool = False,
+        execution_timeout: timedelta | None = None,
+        do_xcom_push: bool = True,
+        multiple_outputs: bool = False,
+        params: dict[str, Any] | None = None,
+        doc_md: str | None = None,
+        email: str | Iterable[str] | None = None,
+        email_on_failure: bool = True,
+        email_on_retry: bool = True,
+        pool: str | None = None,
+        queue: str | None = None,
+        priority_weight: int = 1,
+        on_execute_callback: Callable[..., Any] | None = None,
+        on_success_callback: Callable[..., Any] | None = None,
+        on_failure_callback: Callable[..., Any] | None = None,
+        on_retry_callback: Callable[..., Any] | None = None,
+        on_skipped_callback: Callable[..., Any] | None = None,
+        start_date: Any = None,
+        end_date: Any = None,
+        dag: "DAG | None" = None,
+    ) -> None:
+        validate_key(task_id)
+        self.task_id = task_id
+        self.owner = owner
+        self.retries = int(retries or 0)
+        self.retry_delay = _as_timedelta(retry_delay)
+        self.retry_exponential_backoff = retry_exponential_backoff
+        self.max_retry_delay = _as_timedelta(max_retry_delay) if max_retry_delay else None
+        self.depends_on_past = depends_on_past
+        self.wait_for_downstream = wait_for_downstream
+        self.execution_timeout = execution_timeout
+        self.do_xcom_push = do_xcom_push
+        self.multiple_outputs = multiple_outputs
+        self.params = dict(params or {})
+        self.doc_md = doc_md
+        self.email = email
+        self.email_on_failure = email_on_failure
+        self.email_on_retry = email_on_retry
+        self.pool = pool
+        self.queue = queue
+        self.priority_weight = priority_weight
+        self.on_execute_callback = on_execute_callback
+        self.on_success_callback = on_success_callback
+        self.on_failure_callback = on_failure_callback
+        self.on_retry_callback = on_retry_callback
+        self.on_skipped_callback = on_skipped_callback
+        self.start_date = start_date
+        self.end_date = end_date
+        self.upstream_task_ids: set[str] = set()
+        self.downstream_task_ids: set[str] = set()
+        self.dag: DAG | None = None
+        dag = dag or context.current()
+        if str(trigger_rule) not in TriggerRule.all_triggers():
+            where = f"'{dag.dag_id}.{task_id}'" if dag else f"'{task_id}'"
+            raise AirflowException(
+                f"The trigger_rule must be one of {sorted(TriggerRule.all_triggers())}, "
+                f"{where}; received '{trigger_rule}'."
+            )
+        self.trigger_rule = TriggerRule(str(trigger_rule))
+        if dag is not None:
+            self.dag = dag
+            dag.add_task(self)
+
+    def __repr__(self) -> str:
+        return f"<Task({type(self).__name__}): {self.task_id}>"
+
+    @property
+    def task_type(self) -> str:
+        return type(self).__name__
+
+    @property
+    def dag_id(self) -> str | None:
+        return self.dag.dag_id if self.dag else None
+
+    def _tasks(self) -> list["BaseOperator"]:
+        return [self]
+
+    def _link(self, downstream: "BaseOperator") -> None:
+        """Record `self >> downstream`, adopting the other's DAG when one side has none."""
+        if self.dag is None and downstream.dag is not None:
+            self.dag = downstream.dag
+            downstream.dag.add_task(self)
+        elif downstream.dag is None and self.dag is not None:
+            downstream.dag = self.dag
+            self.dag.add_task(downstream)
+        elif self.dag is not downstream.dag:
+            raise AirflowException(
+                f"Tried to set relationships between tasks in more than one DAG: "
+                f"{self.task_id} ({self.dag_id}) and {downstream.task_id} ({downstream.dag_id})"
+            )
+        self.downstream_task_ids.add(downstream.task_id)
+        downstream.upstream_task_ids.add(self.task_id)
+
+    @property
+    def upstream_list(self) -> list["BaseOperator"]:
+        assert self.dag is not None
+        return [self.dag.task_dict[t] for t in sorted(self.upstream_task_ids)]
+
+    @property
+    def downstream_list(self) -> list["BaseOperator"]:
+        assert self.dag is not None
+        return [self.dag.task_dict[t] for t in sorted(self.downstream_task_ids)]
+
+    def get_direct_relative_ids(self, upstream: bool = False) -> set[str]:
+        return set(self.upstream_task_ids if upstream else self.downstream_task_ids)
+
+    def execute(self, context: "Context") -> Any:
+        raise NotImplementedError(f"{type(self).__name__} must implement execute()")
+
+
+def _as_timedelta(value: timedelta | float | int | None) -> timedelta:
+    if value is None:
+        return timedelta(0)
+    if isinstance(value, timedelta):
+        return value
+    return timedelta(seconds=float(value))
+
+
+def chain(*tasks: Any) -> None:
+    """`chain(a, [b, c], d)`: each element upstream of the next; lists of equal length pair up."""
+    for up, down in zip(tasks, tasks[1:]):
+        if isinstance(up, (list, tuple)) and isinstance(down, (list, tuple)):
+            if len(up) != len(down):
+                raise AirflowException(
+                    f"Chain not supported for different length Iterable. "
+                    f"Got {len(up)} and {len(down)}."
+                )
+            for u, d in zip(up, down):
+                _as_tasks(u)[0].set_downstream(d)
+        elif isinstance(up, (list, tuple)):
+            for u in up:
+                _as_tasks(u)[0].set_downstream(down)
+        else:
+            up.set_downstream(down)
+
+
+def cross_downstream(from_tasks: Sequence[Any], to_tasks: Any) -> None:
+    """Every task in `from_tasks` upstream of every task in `to_tasks`."""
+    for task in from_tasks:
+        task.set_downstream(to_tasks)

@@ -1,0 +1,79 @@
+"""The serialized DAG: what the scheduler, the engine and the API know of a DAG without
+importing its file. JSON-safe, and hashed so that a changed DAG is a new version."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import TYPE_CHECKING, Any
+
+from updraft.timeutil import iso
+
+if TYPE_CHECKING:
+    from updraft.authoring.baseoperator import BaseOperator
+    from updraft.authoring.dag import DAG
+
+SERIALIZATION_VERSION = 1
+
+
+def serialize_task(task: "BaseOperator") -> dict[str, Any]:
+    return {
+        "task_id": task.task_id,
+        "task_type": task.task_type,
+        "operator_module": type(task).__module__,
+        "owner": task.owner,
+        "upstream": sorted(task.upstream_task_ids),
+        "downstream": sorted(task.downstream_task_ids),
+        "trigger_rule": str(task.trigger_rule),
+        "retries": task.retries,
+        "retry_delay": task.retry_delay.total_seconds(),
+        "retry_exponential_backoff": task.retry_exponential_backoff,
+        "max_retry_delay": task.max_retry_delay.total_seconds() if task.max_retry_delay else None,
+        "execution_timeout": (
+            task.execution_timeout.total_seconds() if task.execution_timeout else None
+        ),
+        "template_fields": list(task.template_fields),
+        "doc_md": task.doc_md,
+        "ui_color": task.ui_color,
+        "is_empty": task.task_type == "EmptyOperator",
+    }
+
+
+def serialize_dag(dag: "DAG", fileloc: str) -> dict[str, Any]:
+    """The DAG as data; `fileloc` is the file's key in the DAG bucket, not a local path."""
+    body: dict[str, Any] = {
+        "__version": SERIALIZATION_VERSION,
+        "dag_id": dag.dag_id,
+        "fileloc": fileloc,
+        "timetable": dag.timetable.serialize(),
+        "timetable_summary": dag.timetable.summary,
+        "timetable_description": dag.timetable.description,
+        "start_date": iso(dag.start_date),
+        "end_date": iso(dag.end_date),
+        "catchup": dag.catchup,
+        "description": dag.description,
+        "doc_md": dag.doc_md,
+        "tags": list(dag.tags),
+        "owners": sorted({t.owner for t in dag.tasks}) or ["airflow"],
+        "params": _jsonable(dag.params),
+        "max_active_runs": dag.max_active_runs,
+        "max_active_tasks": dag.max_active_tasks,
+        "dagrun_timeout": dag.dagrun_timeout.total_seconds() if dag.dagrun_timeout else None,
+        "is_paused_upon_creation": dag.is_paused_upon_creation,
+        "tasks": [serialize_task(t) for t in dag.topological_sort()],
+    }
+    body["version_hash"] = dag_hash(body)
+    return body
+
+
+def dag_hash(body: dict[str, Any]) -> str:
+    payload = json.dumps({k: v for k, v in body.items() if k != "version_hash"}, sort_keys=True)
+    return hashlib.sha256(payload.encode()).hexdigest()[:16]
+
+
+def _jsonable(value: Any) -> Any:
+    """Params as JSON; anything that is not JSON becomes its repr so listing never fails."""
+    try:
+        return json.loads(json.dumps(value, default=str))
+    except (TypeError, ValueError):
+        return repr(value)

@@ -1,0 +1,49 @@
+"""XComArg: a task's output used as another task's input, which also makes the dependency."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+from updraft.authoring.baseoperator import DependencyMixin
+
+if TYPE_CHECKING:
+    from updraft.authoring.baseoperator import BaseOperator
+    from updraft.execution.context import Context
+
+XCOM_RETURN_KEY = "return_value"
+
+
+class XComArg(DependencyMixin):
+    """The XCom `key` of `operator`, resolved when the consuming task runs."""
+
+    def __init__(self, operator: "BaseOperator", key: str = XCOM_RETURN_KEY) -> None:
+        self.operator = operator
+        self.key = key
+
+    def _tasks(self) -> list["BaseOperator"]:
+        return [self.operator]
+
+    def __getitem__(self, key: str) -> "XComArg":
+        return XComArg(self.operator, key)
+
+    def __iter__(self) -> Iterator[Any]:
+        raise TypeError("'XComArg' object is not iterable: a task's output exists only at run time")
+
+    def __repr__(self) -> str:
+        return f"XComArg({self.operator.task_id!r}, {self.key!r})"
+
+    def resolve(self, context: "Context") -> Any:
+        return context["ti"].xcom_pull(task_ids=self.operator.task_id, key=self.key)
+
+
+def iter_xcom_args(value: Any) -> Iterator[XComArg]:
+    """Every XComArg inside a value made of lists, tuples, sets and dicts."""
+    if isinstance(value, XComArg):
+        yield value
+    elif isinstance(value, (list, tuple, set)):
+        for item in value:
+            yield from iter_xcom_args(item)
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from iter_xcom_args(item)

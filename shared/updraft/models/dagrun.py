@@ -1,0 +1,86 @@
+"""Creating and starting DagRuns.
+
+A run is created with a conditional write (its run id and its logical date are each taken
+once), then started: queued → running, and its root task instances queued. A run whose start
+was cut short keeps a timer, and the scheduler starts it again; every step is idempotent."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from typing import Any
+
+from updraft.exceptions import DagRunAlreadyExists
+from updraft.models.records import DagRun
+from updraft.models.serialized import roots
+from updraft.models.states import DagRunState, DagRunType, TaskInstanceState as TIS
+from updraft.models.taskinstance import Advance, advance, finish_run_if_done, make_ready
+from updraft.store.keys import run_pk
+from updraft.store.timers import timer_fields
+from updraft.timeutil import iso
+
+log = logging.getLogger("updraft.engine")
+
+
+def create_dag_run(
+    services: Any,
+    dag: dict[str, Any],
+    *,
+    run_id: str,
+    run_type: DagRunType,
+    logical_date: datetime | None,
+    data_interval: tuple[datetime, datetime] | None,
+    run_after: datetime,
+    now: datetime,
+    conf: dict[str, Any] | None = None,
+    note: str | None = None,
+    triggered_by: str | None = None,
+) -> DagRun:
+    """Create a run of the DAG's current version; DagRunAlreadyExists if it exists."""
+    serialized = services.serialized_dag(dag["dag_id"], dag["version_hash"])
+    run = DagRun(
+        dag_id=dag["dag_id"],
+        run_id=run_id,
+        run_type=str(run_type),
+        state=DagRunState.QUEUED,
+        logical_date=iso(logical_date),
+        data_interval_start=iso(data_interval[0]) if data_interval else None,
+        data_interval_end=iso(data_interval[1]) if data_interval else None,
+        run_after=iso(run_after) or "",
+        conf=dict(conf or {}),
+        dag_version=dag["version_hash"],
+        fileloc=serialized["fileloc"],
+        bundle_version=dag.get("bundle_version"),
+        tis_total=len(serialized["tasks"]),
+        queued_at=iso(now),
+        note=note,
+        triggered_by=triggered_by,
+    )
+    due = now + timedelta(seconds=services.settings.run_start_grace)
+    extra = timer_fields(f"{run_pk(run.dag_id)}#{run.run_id}", due, services.settings.timer_shards)
+    if not services.runs.create(run, extra):
+        raise DagRunAlreadyExists(run.dag_id, run.run_id, run.logical_date)
+    log.info("created DagRun %s %s", run.dag_id, run.run_id)
+    return run
+
+
+def start_dag_run(services: Any, run: DagRun, now: datetime) -> Advance:
+    """queued → running, then queue the roots; safe to repeat after a crash at any point."""
+    serialized = services.serialized_dag(run.dag_id, run.dag_version)
+    if services.runs.transition(
+        run.dag_id, run.run_id, [DagRunState.QUEUED], DagRunState.RUNNING, {"start_date": iso(now)}
+    ):
+        run.state = DagRunState.RUNNING
+    result = Advance()
+    finished = []
+    for task in roots(serialized):
+        if make_ready(services, run, task, now, result):
+            finished.append((task["task_id"], TIS.SUCCESS))
+    services.queue.send(result.queued)
+    if finished:
+        more = advance(services, run, serialized, finished, now)
+        result.queued += more.queued
+        result.decided += more.decided
+    result.run_state = finish_run_if_done(services, run.dag_id, run.run_id, now)
+    services.runs.clear_timer(run.dag_id, run.run_id)
+    return result

@@ -1,0 +1,157 @@
+"""What happens when a task instance finishes: its downstream task instances are tallied and
+decided, the ready ones queued, and the run finished when its last task instance is.
+
+This is the worker's own dispatch (no scheduler tick between two tasks). Every step is a
+conditional write or an idempotent one, so a message handled twice changes nothing more."""
+
+from __future__ import annotations
+
+import logging
+from collections import deque
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from updraft.dispatch.messages import TaskMessage
+from updraft.models.records import DagRun
+from updraft.models.serialized import tasks_by_id
+from updraft.models.states import FAILED_STATES, DagRunState, TaskInstanceState as TIS
+from updraft.models.trigger_rules import Decision, Tally, decide
+from updraft.store.keys import ti_pk
+from updraft.store.timers import timer_fields
+from updraft.timeutil import iso
+
+log = logging.getLogger("updraft.engine")
+
+# Final states that the engine decides itself, without a worker running the task.
+DECIDED_STATES = {TIS.SKIPPED, TIS.UPSTREAM_FAILED, TIS.SUCCESS}
+
+
+@dataclass
+class Advance:
+    """What one call to `advance` did, for logs and tests."""
+
+    queued: list[TaskMessage] = field(default_factory=list)
+    decided: list[tuple[str, TIS]] = field(default_factory=list)
+    run_state: DagRunState | None = None
+
+
+def run_counters(task: dict[str, Any], state: TIS) -> dict[str, int]:
+    """What a task instance reaching `state` adds to its run's counters."""
+    counters = {"tis_finished": 1}
+    if not task["downstream"] and state in FAILED_STATES:
+        counters["leaves_failed"] = 1
+    return counters
+
+
+def queue_fields(services: Any, shard_of: str, now: datetime) -> dict[str, Any]:
+    """A queued task instance's timer: if its message is lost, the scheduler sends it again."""
+    return {
+        "queued_at": iso(now),
+        **timer_fields(shard_of, now + timedelta(seconds=services.settings.queued_timeout),
+                       services.settings.timer_shards),
+    }
+
+
+def make_ready(
+    services: Any, run: DagRun, task: dict[str, Any], now: datetime, result: Advance
+) -> bool:
+    """A task whose trigger rule says run: queue it (or, for EmptyOperator, mark it done).
+
+    Returns True if the task instance finished here and its downstream must be advanced."""
+    task_id = task["task_id"]
+    shard_of = f"{ti_pk(run.dag_id, run.run_id)}#{task_id}"
+    if task.get("is_empty"):
+        done = services.tis.finish(
+            run.dag_id, run.run_id, task_id, -1, TIS.SUCCESS, from_state=TIS.NONE, try_number=None,
+            fields={"start_date": iso(now), "end_date": iso(now), "duration": 0.0,
+                    "operator": task["task_type"]},
+            run_counters=run_counters(task, TIS.SUCCESS),
+        )
+        if done:
+            result.decided.append((task_id, TIS.SUCCESS))
+        return done
+    if services.tis.queue(
+        run.dag_id, run.run_id, task_id, -1, 1,
+        {**queue_fields(services, shard_of, now), "operator": task["task_type"]},
+    ):
+        result.queued.append(TaskMessage(run.dag_id, run.run_id, task_id, try_number=1))
+    return False
+
+
+def advance(
+    services: Any,
+    run: DagRun,
+    serialized: dict[str, Any],
+    finished: list[tuple[str, TIS]],
+    now: datetime,
+    *,
+    recovering: bool = False,
+) -> Advance:
+    """Tally each finished task instance on its downstream ones and act on their decisions.
+
+    `recovering` is set when this repeats work a previous attempt may have half done: then a
+    downstream found already decided is advanced again, in case that attempt died before."""
+    tasks = tasks_by_id(serialized)
+    result = Advance()
+    pending: deque[tuple[str, TIS]] = deque(finished)
+    while pending:
+        task_id, state = pending.popleft()
+        for down_id in tasks[task_id]["downstream"]:
+            down = tasks[down_id]
+            ti = services.tis.tally(run.dag_id, run.run_id, down_id, -1, task_id, state)
+            if ti.state is not TIS.NONE:
+                if recovering and ti.state in DECIDED_STATES and not _ran(ti):
+                    pending.append((down_id, ti.state))
+                continue
+            decision = decide(
+                down["trigger_rule"],
+                Tally(
+                    total=len(down["upstream"]),
+                    success=len(ti.up_success),
+                    failed=len(ti.up_failed),
+                    skipped=len(ti.up_skipped),
+                    upstream_failed=len(ti.up_upstream_failed),
+                    removed=len(ti.up_removed),
+                ),
+            )
+            if decision is Decision.WAIT:
+                continue
+            if decision is Decision.RUN:
+                if make_ready(services, run, down, now, result):
+                    pending.append((down_id, TIS.SUCCESS))
+                continue
+            final = decision.final_state
+            assert final is not None
+            if services.tis.finish(
+                run.dag_id, run.run_id, down_id, -1, final, from_state=TIS.NONE, try_number=None,
+                fields={"end_date": iso(now), "operator": down["task_type"]},
+                run_counters=run_counters(down, final),
+            ):
+                result.decided.append((down_id, final))
+                pending.append((down_id, final))
+            elif recovering:
+                pending.append((down_id, final))
+    services.queue.send(result.queued)
+    for message in result.queued:
+        log.info("queued %s.%s try %s", message.dag_id, message.task_id, message.try_number)
+    result.run_state = finish_run_if_done(services, run.dag_id, run.run_id, now)
+    return result
+
+
+def _ran(ti: Any) -> bool:
+    """Whether a worker ran this task instance (it has tries), as opposed to a decision."""
+    return ti.try_number > 0
+
+
+def finish_run_if_done(services: Any, dag_id: str, run_id: str, now: datetime) -> DagRunState | None:
+    """Finish the run when every task instance has: failed if a leaf failed, else success."""
+    run = services.runs.get(dag_id, run_id, consistent=True)
+    if run is None or run.state is not DagRunState.RUNNING:
+        return run.state if run else None
+    if run.tis_finished < run.tis_total:
+        return None
+    state = DagRunState.FAILED if run.leaves_failed else DagRunState.SUCCESS
+    if services.runs.transition(dag_id, run_id, [DagRunState.RUNNING], state, {"end_date": iso(now)}):
+        log.info("DagRun %s %s finished: %s", dag_id, run_id, state)
+    return state

@@ -1,0 +1,7 @@
+"""The operators users import: `from updraft.operators import BashOperator, PythonOperator`."""
+
+from updraft.operators.bash import BashOperator
+from updraft.operators.empty import EmptyOperator
+from updraft.operators.python import PythonOperator
+
+__all__ = ["BashOperator", "EmptyOperator", "PythonOperator"]

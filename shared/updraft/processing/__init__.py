@@ -1,0 +1,1 @@
+"""Importing DAG files and turning them into serialized DAGs (the dag processor's work)."""

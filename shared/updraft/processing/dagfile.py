@@ -1,0 +1,126 @@
+"""Importing one DAG file in isolation, and saying clearly what is wrong with a broken one."""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import os
+import signal
+import sys
+import threading
+import traceback
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Iterator
+
+from updraft.authoring import context
+from updraft.exceptions import AirflowException
+
+if TYPE_CHECKING:
+    from updraft.authoring.dag import DAG
+
+IMPORT_TIMEOUT_SECONDS = 30
+
+
+@dataclass
+class LoadedFile:
+    """The DAGs a file defines, or the error that stopped it (file and line in the text)."""
+
+    path: str
+    display_name: str
+    dags: list["DAG"] = field(default_factory=list)
+    error: str | None = None
+
+
+class DagImportTimeout(AirflowException):
+    pass
+
+
+def load_dag_file(path: str, display_name: str | None = None) -> LoadedFile:
+    """Import `path` under a module name of its own and collect the DAGs it defines.
+
+    `display_name` is how errors name the file (its key in the DAG bucket, say)."""
+    display = display_name or path
+    result = LoadedFile(path=path, display_name=display)
+    module_name = "updraft_dag_" + hashlib.sha1(os.path.abspath(path).encode()).hexdigest()[:12]
+    folder = os.path.dirname(os.path.abspath(path))
+    context.start_collecting()
+    added_path = folder not in sys.path
+    if added_path:
+        sys.path.insert(0, folder)
+    try:
+        spec = importlib.util.spec_from_file_location(module_name, path)
+        if spec is None or spec.loader is None:
+            result.error = f"{display}: not a Python file"
+            return result
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[module_name] = module
+        with _timeout(IMPORT_TIMEOUT_SECONDS, display):
+            spec.loader.exec_module(module)
+        found = context.collected() + [v for v in vars(module).values() if _is_dag(v)]
+        seen: dict[str, DAG] = {}
+        for dag in found:
+            if dag.dag_id in seen and seen[dag.dag_id] is not dag:
+                raise AirflowException(
+                    f"Ignoring DAG {dag.dag_id} from {display} - also found in {display}"
+                )
+            seen[dag.dag_id] = dag
+        for dag in seen.values():
+            dag.check_cycle()
+        result.dags = list(seen.values())
+    except BaseException as err:  # noqa: BLE001 - any failure of user code is an import error
+        if isinstance(err, KeyboardInterrupt):
+            raise
+        result.error = format_import_error(err, path, display)
+    finally:
+        context.stop_collecting()
+        sys.modules.pop(module_name, None)
+        if added_path:
+            sys.path.remove(folder)
+    return result
+
+
+def _is_dag(value: object) -> bool:
+    from updraft.authoring.dag import DAG
+
+    return isinstance(value, DAG)
+
+
+def format_import_error(err: BaseException, path: str, display: str) -> str:
+    """The error as Airflow shows import errors: where in the user's file, then the reason."""
+    if isinstance(err, SyntaxError) and err.filename and os.path.abspath(err.filename) == os.path.abspath(path):
+        line = (err.text or "").rstrip("\n")
+        caret = " " * max((err.offset or 1) - 1, 0) + "^" if line else ""
+        detail = f"\n    {line.strip()}\n    {caret.strip() and caret[len(line) - len(line.lstrip()):]}" if line else ""
+        return f"{display}:{err.lineno}: SyntaxError: {err.msg}{detail}"
+    frames = [f for f in traceback.extract_tb(err.__traceback__) if os.path.abspath(f.filename) == os.path.abspath(path)]
+    where = f"{display}:{frames[-1].lineno}: " if frames else f"{display}: "
+    lines = [f"{where}{type(err).__name__}: {err}", "Traceback (most recent call last):"]
+    for frame in traceback.extract_tb(err.__traceback__):
+        if frame.filename.startswith(os.path.dirname(__file__)) or "importlib" in frame.filename:
+            continue
+        shown = display if os.path.abspath(frame.filename) == os.path.abspath(path) else frame.filename
+        lines.append(f'  File "{shown}", line {frame.lineno}, in {frame.name}')
+        if frame.line:
+            lines.append(f"    {frame.line}")
+    lines.append(f"{type(err).__name__}: {err}")
+    return "\n".join(lines)
+
+
+@contextmanager
+def _timeout(seconds: int, display: str) -> Iterator[None]:
+    """Stop an import that hangs (only where signals work: the main thread)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def on_alarm(signum: int, frame: object) -> None:
+        raise DagImportTimeout(f"Importing {display} took longer than {seconds} seconds")
+
+    previous = signal.signal(signal.SIGALRM, on_alarm)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)

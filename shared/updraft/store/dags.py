@@ -1,0 +1,118 @@
+"""DAG records: the summary the scheduler and the API read, the serialized versions, the
+files they came from, and import errors. Key design in updraft.store.keys."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from updraft.store import keys
+from updraft.store.errors import ConditionFailed
+from updraft.store.table import Condition, Table, Update
+
+# The summary fields the dag processor refreshes from each new version of a DAG.
+DAG_FIELDS = (
+    "fileloc", "timetable", "timetable_summary", "timetable_description", "start_date",
+    "end_date", "catchup", "description", "tags", "owners", "max_active_runs",
+    "max_active_tasks", "dagrun_timeout", "doc_md",
+)
+
+
+class DagStore:
+    def __init__(self, table: Table) -> None:
+        self.table = table
+
+    # -- summaries ------------------------------------------------------------------------
+    def get(self, dag_id: str, *, consistent: bool = False) -> dict[str, Any] | None:
+        return self.table.get(keys.dag_key(dag_id), consistent=consistent)
+
+    def list(
+        self, *, limit: int | None = None, start_key: dict[str, Any] | None = None
+    ) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+        return self.table.query(keys.DAG_PK, limit=limit, start_key=start_key)
+
+    def list_all(self) -> list[dict[str, Any]]:
+        return list(self.table.query_all(keys.DAG_PK))
+
+    def create(self, fields: dict[str, Any]) -> None:
+        """Create the summary of a DAG seen for the first time; ConditionFailed if it exists."""
+        self.table.put_new({**keys.dag_key(fields["dag_id"]), "kind": "dag", **fields})
+
+    def refresh(self, dag_id: str, fields: dict[str, Any], remove: list[str] | None = None) -> None:
+        self.table.update(
+            keys.dag_key(dag_id),
+            Update(set=fields, remove=remove or []),
+            condition=Condition("attribute_exists(pk)"),
+        )
+
+    def advance(
+        self, dag_id: str, expected_next: str | None, fields: dict[str, Any], remove: list[str]
+    ) -> bool:
+        """Move the DAG's next run on, if nobody else did since it was read."""
+        if expected_next is None:
+            cond = Condition("attribute_not_exists(next_dagrun)")
+        else:
+            cond = Condition("next_dagrun = :expected", values={":expected": expected_next})
+        try:
+            self.table.update(keys.dag_key(dag_id), Update(set=fields, remove=remove), condition=cond)
+        except ConditionFailed:
+            return False
+        return True
+
+    # -- serialized versions --------------------------------------------------------------
+    def save_version(self, serialized: dict[str, Any], bundle_version: str | None) -> None:
+        self.table.put(
+            {
+                **keys.dag_version_key(serialized["dag_id"], serialized["version_hash"]),
+                "kind": "dag_version",
+                "dag_id": serialized["dag_id"],
+                "version_hash": serialized["version_hash"],
+                "fileloc": serialized["fileloc"],
+                "bundle_version": bundle_version,
+                "data": json.dumps(serialized, separators=(",", ":")),
+            }
+        )
+
+    def get_version(self, dag_id: str, version_hash: str) -> dict[str, Any] | None:
+        item = self.table.get(keys.dag_version_key(dag_id, version_hash))
+        return json.loads(item["data"]) if item else None
+
+    # -- files and import errors ----------------------------------------------------------
+    def get_file(self, fileloc: str) -> dict[str, Any] | None:
+        return self.table.get(keys.file_key(fileloc), consistent=True)
+
+    def put_file(self, fileloc: str, fields: dict[str, Any], sequencer: str | None) -> bool:
+        """Record what a file defines, unless a newer S3 event for it was processed already."""
+        cond = Condition("attribute_not_exists(pk)")
+        if sequencer:
+            cond = Condition(
+                "attribute_not_exists(pk) OR attribute_not_exists(#seq) OR #seq <= :seq",
+                {"#seq": "sequencer"},
+                {":seq": sequencer},
+            )
+        else:
+            cond = Condition("attribute_exists(pk) OR attribute_not_exists(pk)")
+        try:
+            self.table.put(
+                {**keys.file_key(fileloc), "kind": "file", "fileloc": fileloc,
+                 "sequencer": sequencer, **fields},
+                condition=cond,
+            )
+        except ConditionFailed:
+            return False
+        return True
+
+    def delete_file(self, fileloc: str) -> None:
+        self.table.delete(keys.file_key(fileloc))
+
+    def put_import_error(self, fileloc: str, stacktrace: str, timestamp: str) -> None:
+        self.table.put(
+            {**keys.import_error_key(fileloc), "kind": "import_error", "filename": fileloc,
+             "stack_trace": stacktrace, "timestamp": timestamp}
+        )
+
+    def clear_import_error(self, fileloc: str) -> None:
+        self.table.delete(keys.import_error_key(fileloc))
+
+    def list_import_errors(self) -> list[dict[str, Any]]:
+        return list(self.table.query_all(keys.IMPORT_ERROR_PK))

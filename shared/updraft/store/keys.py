@@ -1,0 +1,83 @@
+"""The DynamoDB key design: one table, every access pattern a GetItem or a Query.
+
+| item            | pk                          | sk                              |
+|-----------------|-----------------------------|---------------------------------|
+| DAG             | `DAG`                       | `<dag_id>`                      |
+| DAG version     | `DAGV#<dag_id>`             | `<version_hash>`                |
+| DAG file        | `FILE`                      | `<file key>`                    |
+| import error    | `IMPORT_ERROR`              | `<file key>`                    |
+| DagRun          | `RUN#<dag_id>`              | `<run_id>`                      |
+| logical date    | `LD#<dag_id>`               | `<logical date, ISO UTC>`       |
+| task instance   | `TI#<dag_id>#<run_id>`      | `<task_id>#<map_index>`         |
+| XCom            | `XCOM#<dag_id>#<run_id>`    | `<task_id>#<map_index>#<key>`   |
+
+Index `by_date` (local, on `lsi1sk` = `<run_after>#<run_id>`): a DAG's runs by date.
+Index `timers` (global, sparse, on `tpk` = `TIMER#<shard>` and `tsk` = `<due, ISO UTC>`): every
+item that needs the scheduler at a time — a DAG whose next run is due, a queued task instance
+whose message may be lost, a running one whose worker may have died, one waiting to retry, a
+run waiting to start. Only items with a pending timer are in it, so a scheduler pass reads
+what is due, not what exists. Docs: docs/dynamodb.md.
+"""
+
+from __future__ import annotations
+
+import zlib
+
+DAG_PK = "DAG"
+FILE_PK = "FILE"
+IMPORT_ERROR_PK = "IMPORT_ERROR"
+TIMERS_INDEX = "timers"
+BY_DATE_INDEX = "by_date"
+
+
+def dag_key(dag_id: str) -> dict[str, str]:
+    return {"pk": DAG_PK, "sk": dag_id}
+
+
+def dag_version_key(dag_id: str, version_hash: str) -> dict[str, str]:
+    return {"pk": f"DAGV#{dag_id}", "sk": version_hash}
+
+
+def file_key(fileloc: str) -> dict[str, str]:
+    return {"pk": FILE_PK, "sk": fileloc}
+
+
+def import_error_key(fileloc: str) -> dict[str, str]:
+    return {"pk": IMPORT_ERROR_PK, "sk": fileloc}
+
+
+def run_pk(dag_id: str) -> str:
+    return f"RUN#{dag_id}"
+
+
+def run_key(dag_id: str, run_id: str) -> dict[str, str]:
+    return {"pk": run_pk(dag_id), "sk": run_id}
+
+
+def logical_date_key(dag_id: str, logical_date: str) -> dict[str, str]:
+    return {"pk": f"LD#{dag_id}", "sk": logical_date}
+
+
+def ti_pk(dag_id: str, run_id: str) -> str:
+    return f"TI#{dag_id}#{run_id}"
+
+
+def ti_key(dag_id: str, run_id: str, task_id: str, map_index: int = -1) -> dict[str, str]:
+    return {"pk": ti_pk(dag_id, run_id), "sk": f"{task_id}#{map_index}"}
+
+
+def xcom_pk(dag_id: str, run_id: str) -> str:
+    return f"XCOM#{dag_id}#{run_id}"
+
+
+def xcom_key(dag_id: str, run_id: str, task_id: str, map_index: int, key: str) -> dict[str, str]:
+    return {"pk": xcom_pk(dag_id, run_id), "sk": f"{task_id}#{map_index}#{key}"}
+
+
+def timer_pk(shard_of: str, shards: int) -> str:
+    """The timer partition for an item: spread by a stable hash when there is more than one."""
+    return f"TIMER#{zlib.crc32(shard_of.encode()) % shards if shards > 1 else 0}"
+
+
+def timer_pks(shards: int) -> list[str]:
+    return [f"TIMER#{n}" for n in range(max(shards, 1))]

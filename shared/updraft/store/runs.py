@@ -1,0 +1,82 @@
+"""DagRun items, and the logical-date items that keep one run per logical date."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from updraft.models.records import DagRun
+from updraft.models.states import DagRunState
+from updraft.store import keys
+from updraft.store.errors import ConditionFailed
+from updraft.store.table import Condition, Table, Update
+from updraft.store.timers import TIMER_ATTRS
+
+
+class RunStore:
+    def __init__(self, table: Table) -> None:
+        self.table = table
+
+    def create(self, run: DagRun, extra: dict[str, Any]) -> bool:
+        """Create the run and claim its logical date in one transaction; False if either exists."""
+        item = {
+            **keys.run_key(run.dag_id, run.run_id),
+            "kind": "run",
+            "lsi1sk": f"{run.run_after}#{run.run_id}",
+            **run.to_fields(),
+            **extra,
+        }
+        ops = [self.table.transact_put(item, Condition("attribute_not_exists(pk)"))]
+        if run.logical_date:
+            ops.append(
+                self.table.transact_put(
+                    {**keys.logical_date_key(run.dag_id, run.logical_date), "run_id": run.run_id},
+                    Condition("attribute_not_exists(pk)"),
+                )
+            )
+        try:
+            self.table.transact(ops)
+        except ConditionFailed:
+            return False
+        return True
+
+    def get(self, dag_id: str, run_id: str, *, consistent: bool = False) -> DagRun | None:
+        item = self.table.get(keys.run_key(dag_id, run_id), consistent=consistent)
+        return DagRun.from_item(item) if item else None
+
+    def run_id_for_logical_date(self, dag_id: str, logical_date: str) -> str | None:
+        item = self.table.get(keys.logical_date_key(dag_id, logical_date))
+        return item["run_id"] if item else None
+
+    def list(
+        self, dag_id: str, *, newest_first: bool = True, limit: int | None = None,
+        start_key: dict[str, Any] | None = None,
+    ) -> tuple[list[DagRun], dict[str, Any] | None]:
+        items, last = self.table.query(
+            keys.run_pk(dag_id), index=keys.BY_DATE_INDEX, sk_name="lsi1sk",
+            forward=not newest_first, limit=limit, start_key=start_key,
+        )
+        return [DagRun.from_item(i) for i in items], last
+
+    def transition(
+        self,
+        dag_id: str,
+        run_id: str,
+        from_states: list[DagRunState],
+        to_state: DagRunState,
+        fields: dict[str, Any] | None = None,
+        remove: list[str] | None = None,
+    ) -> bool:
+        values = {f":s{n}": str(s) for n, s in enumerate(from_states)}
+        cond = Condition(f"#st IN ({', '.join(values)})", {"#st": "state"}, values)
+        try:
+            self.table.update(
+                keys.run_key(dag_id, run_id),
+                Update(set={"state": str(to_state), **(fields or {})}, remove=remove or []),
+                condition=cond,
+            )
+        except ConditionFailed:
+            return False
+        return True
+
+    def clear_timer(self, dag_id: str, run_id: str) -> None:
+        self.table.update(keys.run_key(dag_id, run_id), Update(remove=TIMER_ATTRS))

@@ -1,0 +1,189 @@
+"""Task instance items and every transition of one, each a conditional write.
+
+A task instance's item is created the first time something touches it: a root when it is
+queued, any other task when its first upstream reports in. Each transition names the state
+(and try) it comes from, so a duplicate message or a second scheduler finds it taken."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from updraft.models.records import TaskInstance
+from updraft.models.states import TaskInstanceState as TIS
+from updraft.store import keys
+from updraft.store.errors import ConditionFailed
+from updraft.store.table import Condition, Table, Update
+from updraft.store.timers import TIMER_ATTRS
+
+UPSTREAM_SET = {
+    TIS.SUCCESS: "up_success",
+    TIS.FAILED: "up_failed",
+    TIS.SKIPPED: "up_skipped",
+    TIS.UPSTREAM_FAILED: "up_upstream_failed",
+    TIS.REMOVED: "up_removed",
+}
+
+
+def _identity(dag_id: str, run_id: str) -> dict[str, Any]:
+    return {"dag_id": dag_id, "run_id": run_id, "kind": "ti"}
+
+
+class TaskInstanceStore:
+    def __init__(self, table: Table) -> None:
+        self.table = table
+
+    def get(
+        self, dag_id: str, run_id: str, task_id: str, map_index: int = -1, *, consistent: bool = False
+    ) -> TaskInstance | None:
+        item = self.table.get(keys.ti_key(dag_id, run_id, task_id, map_index), consistent=consistent)
+        return TaskInstance.from_item(item) if item else None
+
+    def list(self, dag_id: str, run_id: str) -> list[TaskInstance]:
+        return [TaskInstance.from_item(i) for i in self.table.query_all(keys.ti_pk(dag_id, run_id))]
+
+    def queue(
+        self,
+        dag_id: str,
+        run_id: str,
+        task_id: str,
+        map_index: int,
+        try_number: int,
+        fields: dict[str, Any],
+    ) -> bool:
+        """none → queued (first try) or up_for_retry → queued (the next); False if taken."""
+        if try_number <= 1:
+            cond = Condition("attribute_not_exists(#st) OR #st = :none", {"#st": "state"},
+                             {":none": str(TIS.NONE)})
+        else:
+            cond = Condition("#st = :retry AND try_number = :prev", {"#st": "state"},
+                             {":retry": str(TIS.UP_FOR_RETRY), ":prev": try_number - 1})
+        try:
+            self.table.update(
+                keys.ti_key(dag_id, run_id, task_id, map_index),
+                Update(set={**_identity(dag_id, run_id), "state": str(TIS.QUEUED),
+                            "try_number": try_number, **fields}),
+                condition=cond,
+            )
+        except ConditionFailed:
+            return False
+        return True
+
+    def claim(
+        self,
+        dag_id: str,
+        run_id: str,
+        task_id: str,
+        map_index: int,
+        try_number: int,
+        now: str,
+        fields: dict[str, Any],
+    ) -> tuple[TaskInstance | None, TaskInstance | None]:
+        """queued → running for this try (or a due up_for_retry → running for the next one).
+
+        Returns (claimed, None), or (None, what was found) when the claim was taken."""
+        cond = Condition(
+            "(#st = :queued AND try_number = :try) OR "
+            "(#st = :retry AND try_number = :prev AND next_retry_at <= :now)",
+            {"#st": "state"},
+            {":queued": str(TIS.QUEUED), ":retry": str(TIS.UP_FOR_RETRY), ":try": try_number,
+             ":prev": try_number - 1, ":now": now},
+        )
+        try:
+            item = self.table.update(
+                keys.ti_key(dag_id, run_id, task_id, map_index),
+                Update(set={"state": str(TIS.RUNNING), "try_number": try_number,
+                            "start_date": now, **fields},
+                       remove=["end_date", "duration", "next_retry_at"]),
+                condition=cond,
+                returns="ALL_NEW",
+            )
+        except ConditionFailed as failed:
+            found = TaskInstance.from_item(failed.item) if failed.item else None
+            return None, found
+        return TaskInstance.from_item(item), None
+
+    def finish(
+        self,
+        dag_id: str,
+        run_id: str,
+        task_id: str,
+        map_index: int,
+        state: TIS,
+        *,
+        from_state: TIS,
+        try_number: int | None,
+        fields: dict[str, Any],
+        run_counters: dict[str, int],
+    ) -> bool:
+        """Put the task instance in a final state and count it on its run, atomically."""
+        names = {"#st": "state"}
+        values: dict[str, Any] = {":from": str(from_state)}
+        expr = "#st = :from"
+        if from_state is TIS.NONE:
+            expr = "(attribute_not_exists(#st) OR #st = :from)"
+        if try_number is not None:
+            expr += " AND try_number = :try"
+            values[":try"] = try_number
+        ti_op = self.table.transact_update(
+            keys.ti_key(dag_id, run_id, task_id, map_index),
+            Update(set={**_identity(dag_id, run_id), "state": str(state), **fields},
+                   remove=TIMER_ATTRS),
+            Condition(expr, names, values),
+        )
+        run_op = self.table.transact_update(keys.run_key(dag_id, run_id), Update(add=run_counters))
+        try:
+            self.table.transact([ti_op, run_op])
+        except ConditionFailed:
+            return False
+        return True
+
+    def set_up_for_retry(
+        self, dag_id: str, run_id: str, task_id: str, map_index: int, try_number: int,
+        fields: dict[str, Any],
+    ) -> bool:
+        cond = Condition("#st = :running AND try_number = :try", {"#st": "state"},
+                         {":running": str(TIS.RUNNING), ":try": try_number})
+        try:
+            self.table.update(
+                keys.ti_key(dag_id, run_id, task_id, map_index),
+                Update(set={"state": str(TIS.UP_FOR_RETRY), **fields}),
+                condition=cond,
+            )
+        except ConditionFailed:
+            return False
+        return True
+
+    def touch_timer(
+        self, dag_id: str, run_id: str, task_id: str, map_index: int, state: TIS, try_number: int,
+        fields: dict[str, Any],
+    ) -> bool:
+        """Move a task instance's timer on, if it is still in `state` for `try_number`."""
+        cond = Condition("#st = :st AND try_number = :try", {"#st": "state"},
+                         {":st": str(state), ":try": try_number})
+        try:
+            self.table.update(keys.ti_key(dag_id, run_id, task_id, map_index), Update(set=fields),
+                              condition=cond)
+        except ConditionFailed:
+            return False
+        return True
+
+    def tally(
+        self, dag_id: str, run_id: str, task_id: str, map_index: int,
+        upstream: str, upstream_state: TIS,
+    ) -> TaskInstance:
+        """Record that one upstream task instance finished; idempotent (a set, not a count)."""
+        item = self.table.update(
+            keys.ti_key(dag_id, run_id, task_id, map_index),
+            Update(
+                set=_identity(dag_id, run_id),
+                set_if_absent={"state": str(TIS.NONE), "try_number": 0},
+                add={UPSTREAM_SET[upstream_state]: {upstream}},
+            ),
+            returns="ALL_NEW",
+        )
+        return TaskInstance.from_item(item)
+
+    def batch_get(self, dag_id: str, run_id: str, task_ids: Sequence[str]) -> list[TaskInstance]:
+        items = self.table.batch_get([keys.ti_key(dag_id, run_id, t) for t in task_ids])
+        return [TaskInstance.from_item(i) for i in items]
