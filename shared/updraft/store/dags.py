@@ -10,14 +10,6 @@ from updraft.store import keys
 from updraft.store.errors import ConditionFailed
 from updraft.store.table import Condition, Table, Update
 
-# The summary fields the dag processor refreshes from each new version of a DAG.
-DAG_FIELDS = (
-    "fileloc", "timetable", "timetable_summary", "timetable_description", "start_date",
-    "end_date", "catchup", "description", "tags", "owners", "max_active_runs",
-    "max_active_tasks", "dagrun_timeout", "doc_md",
-)
-
-
 class DagStore:
     def __init__(self, table: Table) -> None:
         self.table = table

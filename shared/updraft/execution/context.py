@@ -1,0 +1,135 @@
+"""The context a task runs with: Airflow's template variables and the task instance (`ti`)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from updraft.authoring.xcomarg import XCOM_RETURN_KEY
+from updraft.timeutil import parse_iso
+
+if TYPE_CHECKING:
+    from updraft.authoring.baseoperator import BaseOperator
+    from updraft.authoring.dag import DAG
+    from updraft.models.records import DagRun
+    from updraft.store.xcom import XComStore
+
+Context = dict[str, Any]
+
+
+class RuntimeTaskInstance:
+    """`ti` in the context: who is running, and XCom to and from other tasks of the run."""
+
+    def __init__(
+        self,
+        task: "BaseOperator",
+        run: "DagRun",
+        try_number: int,
+        map_index: int,
+        xcoms: "XComStore",
+    ) -> None:
+        self.task = task
+        self.task_id = task.task_id
+        self.dag_id = run.dag_id
+        self.run_id = run.run_id
+        self.try_number = try_number
+        self.map_index = map_index
+        self.max_tries = task.retries
+        self._run = run
+        self._xcoms = xcoms
+
+    def __repr__(self) -> str:
+        return f"<TaskInstance: {self.dag_id}.{self.task_id} {self.run_id} [running]>"
+
+    def xcom_push(self, key: str, value: Any) -> None:
+        self._xcoms.push(self.dag_id, self.run_id, self.task_id, self.map_index, key, value)
+
+    def xcom_pull(
+        self,
+        task_ids: str | list[str] | None = None,
+        key: str = XCOM_RETURN_KEY,
+        map_indexes: int | list[int] | None = None,
+        default: Any = None,
+    ) -> Any:
+        """Airflow's shapes: one task id gives its value; a list of them gives a list."""
+        if task_ids is None:
+            task_ids = self.task_id
+        single = isinstance(task_ids, str)
+        ids = [task_ids] if single else list(task_ids)
+        index = -1 if map_indexes is None else map_indexes
+        values = []
+        for task_id in ids:
+            found, value = self._xcoms.get(self.dag_id, self.run_id, task_id, index, key)  # type: ignore[arg-type]
+            values.append(value if found else default)
+        return values[0] if single else values
+
+
+def build_context(
+    dag: "DAG", task: "BaseOperator", run: "DagRun", ti: RuntimeTaskInstance
+) -> Context:
+    """Airflow 3's template context for this task instance."""
+    logical = parse_iso(run.logical_date) or parse_iso(run.run_after)
+    assert logical is not None
+    start = parse_iso(run.data_interval_start) or logical
+    end = parse_iso(run.data_interval_end) or logical
+    params = {**dag.params, **task.params, **(run.conf or {})}
+    ds = logical.strftime("%Y-%m-%d")
+    ts = logical.isoformat()
+    return {
+        "dag": dag,
+        "task": task,
+        "ti": ti,
+        "task_instance": ti,
+        "run_id": run.run_id,
+        "dag_run": DagRunView(run),
+        "conf": run.conf,
+        "params": params,
+        "logical_date": logical,
+        "data_interval_start": start,
+        "data_interval_end": end,
+        "ds": ds,
+        "ds_nodash": ds.replace("-", ""),
+        "ts": ts,
+        "ts_nodash": logical.strftime("%Y%m%dT%H%M%S"),
+        "ts_nodash_with_tz": ts.replace("-", "").replace(":", ""),
+        "map_index": ti.map_index,
+        "try_number": ti.try_number,
+        "task_instance_key_str": f"{dag.dag_id}__{task.task_id}__{ds.replace('-', '')}",
+        "macros": Macros(),
+        "inlets": [],
+        "outlets": [],
+    }
+
+
+class DagRunView:
+    """`dag_run` in the context, with Airflow's attribute names."""
+
+    def __init__(self, run: "DagRun") -> None:
+        self.dag_id = run.dag_id
+        self.run_id = run.run_id
+        self.run_type = run.run_type
+        self.conf = run.conf or {}
+        self.logical_date = parse_iso(run.logical_date)
+        self.data_interval_start = parse_iso(run.data_interval_start)
+        self.data_interval_end = parse_iso(run.data_interval_end)
+        self.run_after = parse_iso(run.run_after)
+        self.start_date = parse_iso(run.start_date)
+        self.state = str(run.state)
+
+    def __repr__(self) -> str:
+        return f"<DagRun {self.dag_id} @ {self.logical_date}: {self.run_id}, state:{self.state}>"
+
+
+class Macros:
+    """`macros` in templates: the helpers Airflow's templates use most."""
+
+    datetime = datetime
+    timedelta = timedelta
+
+    @staticmethod
+    def ds_add(ds: str, days: int) -> str:
+        return (datetime.strptime(ds, "%Y-%m-%d") + timedelta(days=days)).strftime("%Y-%m-%d")
+
+    @staticmethod
+    def ds_format(ds: str, input_format: str, output_format: str) -> str:
+        return datetime.strptime(ds, input_format).strftime(output_format)

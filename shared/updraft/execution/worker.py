@@ -1,0 +1,102 @@
+"""The worker's work for one SQS message: claim the try, run it, record it, dispatch onward.
+
+A message may arrive twice and a worker may die at any point: the claim is a conditional
+write, so a second delivery of a claimed try does nothing; one that finds the try already
+finished repeats the (idempotent) dispatch in case the first worker died before it."""
+
+from __future__ import annotations
+
+import copy
+import logging
+import socket
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from updraft.dispatch.messages import TaskMessage
+from updraft.exceptions import AirflowFailException, AirflowSkipException
+from updraft.execution.bundle import load_pinned_dag
+from updraft.execution.context import RuntimeTaskInstance, build_context
+from updraft.execution.logs import capture_task_log
+from updraft.models.records import DagRun, TaskInstance
+from updraft.models.states import FINISHED_STATES, TaskInstanceState as TIS
+from updraft.models.outcome import Outcome, record
+from updraft.models.taskinstance import advance
+from updraft.store.bucket import log_key
+from updraft.store.keys import ti_pk
+from updraft.store.timers import timer_fields
+from updraft.timeutil import iso, utcnow
+
+log = logging.getLogger("updraft.worker")
+task_log = logging.getLogger("updraft.task")
+
+# How long past the worker's timeout a running task instance is presumed dead.
+ZOMBIE_MARGIN_SECONDS = 60
+
+
+def run_message(services: Any, body: str, clock: Callable[[], datetime] = utcnow) -> None:
+    message = TaskMessage.from_json(body)
+    now = clock()
+    shard_of = f"{ti_pk(message.dag_id, message.run_id)}#{message.task_id}"
+    deadline = now + timedelta(seconds=services.settings.worker_timeout + ZOMBIE_MARGIN_SECONDS)
+    claimed, found = services.tis.claim(
+        message.dag_id, message.run_id, message.task_id, message.map_index, message.try_number,
+        iso(now) or "",
+        {"hostname": socket.gethostname(), **timer_fields(shard_of, deadline, services.settings.timer_shards)},
+    )
+    recover = (
+        claimed is None and found is not None and found.state in FINISHED_STATES
+        and found.try_number == message.try_number
+    )
+    if claimed is None and not recover:
+        log.info("message for %s.%s try %s found it %s; nothing to do", message.dag_id,
+                 message.task_id, message.try_number, found.state if found else "absent")
+        return
+    run = services.runs.get(message.dag_id, message.run_id, consistent=True)
+    if run is None:
+        log.warning("no DagRun %s %s for a task message; dropped", message.dag_id, message.run_id)
+        return
+    serialized = services.serialized_dag(run.dag_id, run.dag_version)
+    if claimed is None:
+        # The try finished, but its worker may have died before dispatching what follows.
+        assert found is not None
+        advance(services, run, serialized, [(found.task_id, found.state)], now, recovering=True)
+        return
+    outcome, log_text = execute(services, run, claimed)
+    services.bucket.put(
+        log_key(run.dag_id, run.run_id, claimed.task_id, claimed.map_index, claimed.try_number), log_text
+    )
+    record(services, run, serialized, claimed, outcome, clock())
+
+
+def execute(services: Any, run: DagRun, ti: TaskInstance) -> tuple[Outcome, str]:
+    """Run the task's operator with its log captured; returns the outcome and the log text."""
+    from updraft.execution.templates import render_template_fields
+
+    with capture_task_log() as capture:
+        task_log.info("Running %s.%s run_id=%s try=%s", run.dag_id, ti.task_id, run.run_id, ti.try_number)
+        try:
+            dag = load_pinned_dag(services, run.dag_id, run.fileloc, run.bundle_version)
+            task = copy.copy(dag.get_task(ti.task_id))
+            runtime_ti = RuntimeTaskInstance(task, run, ti.try_number, ti.map_index, services.xcoms)
+            context = build_context(dag, task, run, runtime_ti)
+            render_template_fields(task, context)
+            result = task.execute(context)
+            if task.do_xcom_push and result is not None:
+                runtime_ti.xcom_push("return_value", result)
+                if task.multiple_outputs and isinstance(result, dict):
+                    for key, value in result.items():
+                        runtime_ti.xcom_push(str(key), value)
+            outcome = Outcome(TIS.SUCCESS)
+            task_log.info("Marking task as SUCCESS. dag_id=%s, task_id=%s, run_id=%s",
+                          run.dag_id, ti.task_id, run.run_id)
+        except AirflowSkipException as err:
+            task_log.info("Skipping task: %s", err)
+            outcome = Outcome(TIS.SKIPPED)
+        except AirflowFailException as err:
+            task_log.exception("Task failed without retries")
+            outcome = Outcome(TIS.FAILED, f"{type(err).__name__}: {err}", retry_allowed=False)
+        except Exception as err:  # noqa: BLE001 - any error of user code fails the try
+            task_log.exception("Task failed with exception")
+            outcome = Outcome(TIS.FAILED, f"{type(err).__name__}: {err}")
+    return outcome, capture.text()

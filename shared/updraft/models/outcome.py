@@ -1,0 +1,72 @@
+"""Recording how a try ended: final, or up_for_retry with the retry handed to SQS or a timer."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from updraft.dispatch.messages import TaskMessage
+from updraft.models.records import DagRun, TaskInstance
+from updraft.models.serialized import tasks_by_id
+from updraft.models.states import TaskInstanceState as TIS
+from updraft.models.taskinstance import advance, run_counters
+from updraft.store.keys import ti_pk
+from updraft.store.timers import timer_fields
+from updraft.timeutil import iso
+
+log = logging.getLogger("updraft.engine")
+
+
+@dataclass
+class Outcome:
+    state: TIS
+    error: str | None = None
+    retry_allowed: bool = True
+
+
+def retry_delay(task: dict[str, Any], try_number: int) -> timedelta:
+    """The wait before the next try: retry_delay, doubled per try with exponential backoff."""
+    delay = float(task.get("retry_delay") or 0)
+    if task.get("retry_exponential_backoff"):
+        delay = delay * (2 ** max(try_number - 1, 0))
+        cap = task.get("max_retry_delay")
+        if cap:
+            delay = min(delay, float(cap))
+    return timedelta(seconds=delay)
+
+
+def record(
+    services: Any, run: DagRun, serialized: dict[str, Any], ti: TaskInstance, outcome: Outcome, now: datetime
+) -> None:
+    """Write the try's outcome; a failure with tries left becomes up_for_retry."""
+    task = tasks_by_id(serialized)[ti.task_id]
+    started = ti.start_date
+    duration = (now - datetime.fromisoformat(started)).total_seconds() if started else None
+    common = {"end_date": iso(now), "duration": duration, "error": outcome.error}
+    if outcome.state is TIS.FAILED and outcome.retry_allowed and ti.try_number <= int(task.get("retries", 0)):
+        wait = retry_delay(task, ti.try_number)
+        due = now + wait
+        shard_of = f"{ti_pk(run.dag_id, run.run_id)}#{ti.task_id}"
+        # When SQS can carry the wait, its delayed message runs the retry and the timer only
+        # backs it up; beyond SQS's 15 minutes the scheduler's timer queues it.
+        by_sqs = wait.total_seconds() <= 900
+        timer_due = due + timedelta(seconds=services.settings.queued_timeout) if by_sqs else due
+        if services.tis.set_up_for_retry(
+            run.dag_id, run.run_id, ti.task_id, ti.map_index, ti.try_number,
+            {**common, "next_retry_at": iso(due),
+             **timer_fields(shard_of, timer_due, services.settings.timer_shards)},
+        ):
+            log.info("%s.%s try %s failed; retry at %s", run.dag_id, ti.task_id, ti.try_number, iso(due))
+            if by_sqs:
+                services.queue.send(
+                    [TaskMessage(run.dag_id, run.run_id, ti.task_id, ti.try_number + 1, ti.map_index)],
+                    delay_seconds=int(wait.total_seconds() + 0.999),
+                )
+        return
+    if services.tis.finish(
+        run.dag_id, run.run_id, ti.task_id, ti.map_index, outcome.state, from_state=TIS.RUNNING,
+        try_number=ti.try_number, fields=common, run_counters=run_counters(task, outcome.state),
+    ):
+        advance(services, run, serialized, [(ti.task_id, outcome.state)], now)

@@ -1,0 +1,124 @@
+"""The dag processor: for each S3 event under `dags/`, import the file and store what it
+defines — each DAG serialized, or the file's import error. Other files' DAGs are untouched."""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+import urllib.parse
+from datetime import datetime
+from typing import Any
+
+from updraft.authoring.serialization import serialize_dag
+from updraft.processing.dagfile import load_dag_file
+from updraft.scheduling.next_run import last_automated_interval, dag_schedule_fields, next_run_fields
+from updraft.store.bucket import DAGS_PREFIX
+from updraft.store.errors import ConditionFailed
+from updraft.timeutil import iso, utcnow
+
+log = logging.getLogger("updraft.dag_processor")
+
+
+def process_s3_event(services: Any, event: dict[str, Any], now: datetime | None = None) -> dict[str, Any]:
+    """Handle every record of an S3 event notification; returns what happened per file."""
+    results = []
+    for record in event.get("Records", []):
+        s3 = record["s3"]
+        key = urllib.parse.unquote_plus(s3["object"]["key"])
+        if not key.startswith(DAGS_PREFIX) or not key.endswith(".py"):
+            results.append({"file": key, "result": "ignored"})
+            continue
+        sequencer = s3["object"].get("sequencer")
+        if record.get("eventName", "").startswith("ObjectRemoved"):
+            results.append(remove_file(services, key, sequencer))
+        else:
+            results.append(
+                process_file(services, key, s3["object"].get("versionId"), sequencer, now or utcnow())
+            )
+    return {"files": results}
+
+
+def process_file(
+    services: Any, key: str, version_id: str | None, sequencer: str | None, now: datetime
+) -> dict[str, Any]:
+    body = services.bucket.get(key, version_id)
+    if body is None:
+        return {"file": key, "result": "missing"}
+    folder = os.path.join(tempfile.gettempdir(), "updraft-processor", version_id or "latest")
+    path = os.path.join(folder, key)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "wb") as fh:
+        fh.write(body)
+    loaded = load_dag_file(path, display_name=key)
+    previous = services.dags.get_file(key)
+    if loaded.error:
+        if not services.dags.put_file(key, {"dag_ids": (previous or {}).get("dag_ids", []),
+                                            "version_id": version_id, "error": True}, sequencer):
+            return {"file": key, "result": "stale"}
+        services.dags.put_import_error(key, loaded.error, iso(now) or "")
+        log.warning("import error in %s: %s", key, loaded.error.splitlines()[0])
+        return {"file": key, "result": "import_error", "error": loaded.error}
+    dag_ids = sorted(d.dag_id for d in loaded.dags)
+    if not services.dags.put_file(key, {"dag_ids": dag_ids, "version_id": version_id}, sequencer):
+        return {"file": key, "result": "stale"}
+    services.dags.clear_import_error(key)
+    for dag in loaded.dags:
+        save_dag(services, serialize_dag(dag, key), version_id, now)
+    for gone in set((previous or {}).get("dag_ids", [])) - set(dag_ids):
+        deactivate(services, gone, key)
+    log.info("processed %s: %s", key, ", ".join(dag_ids) or "no DAGs")
+    return {"file": key, "result": "ok", "dag_ids": dag_ids}
+
+
+def save_dag(services: Any, serialized: dict[str, Any], version_id: str | None, now: datetime) -> None:
+    """Store a DAG's version and refresh its summary, keeping its pause state and next run."""
+    services.dags.save_version(serialized, version_id)
+    dag_id = serialized["dag_id"]
+    fields = {
+        "dag_id": dag_id,
+        **dag_schedule_fields(serialized),
+        "version_hash": serialized["version_hash"],
+        "bundle_version": version_id,
+        "is_active": True,
+        "last_parsed_time": iso(now),
+    }
+    existing = services.dags.get(dag_id, consistent=True)
+    if existing is None:
+        paused = serialized.get("is_paused_upon_creation")
+        if paused is None:
+            paused = services.settings.dags_are_paused_at_creation
+        nxt, _ = next_run_fields(services.settings, {**fields, "is_paused": paused}, None, now)
+        try:
+            services.dags.create({**fields, "is_paused": paused, **nxt})
+            return
+        except ConditionFailed:
+            existing = services.dags.get(dag_id, consistent=True)
+    assert existing is not None
+    state = {**existing, **fields}
+    schedule_changed = any(
+        existing.get(k) != fields.get(k) for k in ("timetable", "start_date", "end_date", "catchup")
+    ) or not existing.get("is_active", True)
+    if schedule_changed:
+        nxt, remove = next_run_fields(services.settings, state, last_automated_interval(existing), now)
+        services.dags.refresh(dag_id, {**fields, **nxt}, remove)
+    else:
+        services.dags.refresh(dag_id, fields)
+
+
+def deactivate(services: Any, dag_id: str, fileloc: str) -> None:
+    """A DAG no longer defined by its file: kept for its history, never scheduled.
+
+    Nothing changes if the DAG has meanwhile moved to another file."""
+    existing = services.dags.get(dag_id, consistent=True)
+    if existing is not None and existing.get("fileloc") == fileloc:
+        services.dags.refresh(dag_id, {"is_active": False}, ["tpk", "tsk"])
+
+
+def remove_file(services: Any, key: str, sequencer: str | None) -> dict[str, Any]:
+    previous = services.dags.get_file(key)
+    for dag_id in (previous or {}).get("dag_ids", []):
+        deactivate(services, dag_id, key)
+    services.dags.delete_file(key)
+    services.dags.clear_import_error(key)
+    return {"file": key, "result": "removed"}
