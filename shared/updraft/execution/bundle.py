@@ -1,10 +1,13 @@
-"""The DAG file a run is pinned to: fetched from S3 by version id, cached in /tmp and in memory.
+"""The DAG files a run is pinned to: fetched from S3 by version id, cached in /tmp and in memory.
 
-A run keeps the S3 version of the file it was created from, so a DAG changed mid-run does not
-change the run's remaining tasks."""
+A run keeps the S3 versions of the DAG folder's files as they were when its DAG was parsed
+(the bundle manifest), so a DAG or helper changed mid-run does not change the run's remaining
+tasks, and helper modules, templates and data files next to the DAG are there too."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import tempfile
 from typing import TYPE_CHECKING, Any
@@ -14,6 +17,7 @@ from updraft.processing.dagfile import load_dag_file
 
 if TYPE_CHECKING:
     from updraft.authoring.dag import DAG
+    from updraft.models.records import DagRun
 
 _loaded: dict[tuple[str, str], dict[str, "DAG"]] = {}
 
@@ -22,27 +26,51 @@ def bundle_root() -> str:
     return os.environ.get("UPDRAFT_BUNDLE_DIR") or os.path.join(tempfile.gettempdir(), "updraft-bundles")
 
 
-def load_pinned_dag(services: Any, dag_id: str, fileloc: str, version_id: str | None) -> "DAG":
-    """The DAG `dag_id` as defined by version `version_id` of the file `fileloc` in the bucket."""
-    version = version_id or "latest"
-    cache_key = (fileloc, version)
+def _manifest(run: "DagRun") -> dict[str, str]:
+    manifest = dict(run.bundle_manifest or {})
+    manifest[run.fileloc] = run.bundle_version or manifest.get(run.fileloc) or "null"
+    return manifest
+
+
+def materialize(services: Any, manifest: dict[str, str]) -> str:
+    """Write the manifest's files into a folder of their own (once); returns the folder."""
+    digest = hashlib.sha256(json.dumps(manifest, sort_keys=True).encode()).hexdigest()[:16]
+    folder = os.path.join(bundle_root(), digest)
+    marker = os.path.join(folder, ".complete")
+    if os.path.exists(marker):
+        return folder
+    for key, version in manifest.items():
+        body = services.bucket.get(key, None if version == "null" else version)
+        if body is None:
+            raise AirflowException(f"DAG bundle file {key} (version {version}) is not in the bucket")
+        path = os.path.join(folder, key)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        tmp = f"{path}.{os.getpid()}.tmp"
+        with open(tmp, "wb") as fh:
+            fh.write(body)
+        os.replace(tmp, path)
+    with open(marker, "w") as fh:
+        fh.write(digest)
+    return folder
+
+
+def load_pinned_dag(services: Any, run: "DagRun") -> "DAG":
+    """The run's DAG as defined by the DAG files the run is pinned to."""
+    manifest = _manifest(run)
+    cache_key = (run.fileloc, json.dumps(manifest, sort_keys=True))
     dags = _loaded.get(cache_key)
     if dags is None:
-        path = os.path.join(bundle_root(), version, fileloc)
-        if not os.path.exists(path):
-            body = services.bucket.get(fileloc, version_id)
-            if body is None:
-                raise AirflowException(f"DAG file {fileloc} (version {version}) is not in the bucket")
-            os.makedirs(os.path.dirname(path), exist_ok=True)
-            tmp = f"{path}.{os.getpid()}.tmp"
-            with open(tmp, "wb") as fh:
-                fh.write(body)
-            os.replace(tmp, path)
-        loaded = load_dag_file(path, display_name=fileloc)
+        folder = materialize(services, manifest)
+        path = os.path.join(folder, run.fileloc)
+        display = run.fileloc
+        loaded = load_dag_file(path, display_name=display)
         if loaded.error:
-            raise AirflowException(f"DAG file {fileloc} failed to import:\n{loaded.error}")
+            raise AirflowException(f"DAG file {display} failed to import:\n{loaded.error}")
         dags = {d.dag_id: d for d in loaded.dags}
         _loaded[cache_key] = dags
-    if dag_id not in dags:
-        raise AirflowException(f"DAG '{dag_id}' is not defined in {fileloc} (version {version})")
-    return dags[dag_id]
+    if run.dag_id not in dags:
+        raise AirflowException(f"DAG '{run.dag_id}' is not defined in {run.fileloc}")
+    return dags[run.dag_id]
+
+
+

@@ -76,7 +76,7 @@ def execute(services: Any, run: DagRun, ti: TaskInstance) -> tuple[Outcome, str]
     with capture_task_log() as capture:
         task_log.info("Running %s.%s run_id=%s try=%s", run.dag_id, ti.task_id, run.run_id, ti.try_number)
         try:
-            dag = load_pinned_dag(services, run.dag_id, run.fileloc, run.bundle_version)
+            dag = load_pinned_dag(services, run)
             task = copy.copy(dag.get_task(ti.task_id))
             runtime_ti = RuntimeTaskInstance(task, run, ti.try_number, ti.map_index, services.xcoms)
             context = build_context(dag, task, run, runtime_ti)

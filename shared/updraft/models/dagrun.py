@@ -51,6 +51,7 @@ def create_dag_run(
         dag_version=dag["version_hash"],
         fileloc=serialized["fileloc"],
         bundle_version=dag.get("bundle_version"),
+        bundle_manifest=dag.get("bundle_manifest") or {},
         tis_total=len(serialized["tasks"]),
         queued_at=iso(now),
         note=note,

@@ -22,6 +22,7 @@ class DagRun:
     dag_version: str = ""
     fileloc: str = ""
     bundle_version: str | None = None
+    bundle_manifest: dict[str, str] = field(default_factory=dict)
     tis_total: int = 0
     tis_finished: int = 0
     leaves_failed: int = 0
@@ -46,6 +47,7 @@ class DagRun:
             dag_version=item.get("dag_version", ""),
             fileloc=item.get("fileloc", ""),
             bundle_version=item.get("bundle_version"),
+            bundle_manifest=item.get("bundle_manifest") or {},
             tis_total=int(item.get("tis_total", 0)),
             tis_finished=int(item.get("tis_finished", 0)),
             leaves_failed=int(item.get("leaves_failed", 0)),
@@ -70,6 +72,7 @@ class DagRun:
             "dag_version": self.dag_version,
             "fileloc": self.fileloc,
             "bundle_version": self.bundle_version,
+            "bundle_manifest": self.bundle_manifest,
             "tis_total": self.tis_total,
             "tis_finished": self.tis_finished,
             "leaves_failed": self.leaves_failed,

@@ -63,15 +63,21 @@ def process_file(
     if not services.dags.put_file(key, {"dag_ids": dag_ids, "version_id": version_id}, sequencer):
         return {"file": key, "result": "stale"}
     services.dags.clear_import_error(key)
+    manifest = services.bucket.latest_versions(DAGS_PREFIX) if loaded.dags else {}
+    if version_id:
+        manifest[key] = version_id
     for dag in loaded.dags:
-        save_dag(services, serialize_dag(dag, key), version_id, now)
+        save_dag(services, serialize_dag(dag, key), version_id, now, manifest)
     for gone in set((previous or {}).get("dag_ids", [])) - set(dag_ids):
         deactivate(services, gone, key)
     log.info("processed %s: %s", key, ", ".join(dag_ids) or "no DAGs")
     return {"file": key, "result": "ok", "dag_ids": dag_ids}
 
 
-def save_dag(services: Any, serialized: dict[str, Any], version_id: str | None, now: datetime) -> None:
+def save_dag(
+    services: Any, serialized: dict[str, Any], version_id: str | None, now: datetime,
+    manifest: dict[str, str] | None = None,
+) -> None:
     """Store a DAG's version and refresh its summary, keeping its pause state and next run."""
     services.dags.save_version(serialized, version_id)
     dag_id = serialized["dag_id"]
@@ -80,6 +86,9 @@ def save_dag(services: Any, serialized: dict[str, Any], version_id: str | None, 
         **dag_schedule_fields(serialized),
         "version_hash": serialized["version_hash"],
         "bundle_version": version_id,
+        # The DAG folder's files (helper modules, templates, data) at the versions the DAG
+        # was parsed with: a run loads exactly these.
+        "bundle_manifest": manifest or {},
         "is_active": True,
         "last_parsed_time": iso(now),
     }

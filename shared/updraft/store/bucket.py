@@ -55,5 +55,15 @@ class Bucket:
             keys.extend(obj["Key"] for obj in page.get("Contents", []))
         return keys
 
+    def latest_versions(self, prefix: str) -> dict[str, str]:
+        """Every current object under `prefix` with its version id: a DAG bundle's manifest."""
+        out: dict[str, str] = {}
+        paginator = self.client.get_paginator("list_object_versions")
+        for page in paginator.paginate(Bucket=self.name, Prefix=prefix):
+            for version in page.get("Versions", []):
+                if version.get("IsLatest"):
+                    out[version["Key"]] = version.get("VersionId") or "null"
+        return out
+
     def delete(self, key: str) -> None:
         self.client.delete_object(Bucket=self.name, Key=key)

@@ -1,0 +1,1 @@
+"""The `updraft` command line, with Airflow's verbs."""
