@@ -69,10 +69,13 @@ class _ThreadHandler(logging.Handler):
 def _install() -> None:
     global _installed
     with _install_lock:
+        # Someone (a test runner, a notebook) may have swapped the streams since: wrap again.
+        if not isinstance(sys.stdout, _ThreadRouter):
+            sys.stdout = _ThreadRouter(sys.stdout, logging.INFO)  # type: ignore[assignment]
+        if not isinstance(sys.stderr, _ThreadRouter):
+            sys.stderr = _ThreadRouter(sys.stderr, logging.WARNING)  # type: ignore[assignment]
         if _installed:
             return
-        sys.stdout = _ThreadRouter(sys.stdout, logging.INFO)  # type: ignore[assignment]
-        sys.stderr = _ThreadRouter(sys.stderr, logging.WARNING)  # type: ignore[assignment]
         root = logging.getLogger()
         root.addHandler(_ThreadHandler())
         # A task's own loggers log at INFO, as in Airflow; AWS clients' chatter stays out.
