@@ -88,23 +88,25 @@ def _is_dag(value: object) -> bool:
 
 def format_import_error(err: BaseException, path: str, display: str) -> str:
     """The error as Airflow shows import errors: where in the user's file, then the reason."""
-    if isinstance(err, SyntaxError) and err.filename and os.path.abspath(err.filename) == os.path.abspath(path):
-        line = (err.text or "").rstrip("\n")
-        caret = " " * max((err.offset or 1) - 1, 0) + "^" if line else ""
-        detail = f"\n    {line.strip()}\n    {caret.strip() and caret[len(line) - len(line.lstrip()):]}" if line else ""
-        return f"{display}:{err.lineno}: SyntaxError: {err.msg}{detail}"
-    frames = [f for f in traceback.extract_tb(err.__traceback__) if os.path.abspath(f.filename) == os.path.abspath(path)]
+    if isinstance(err, SyntaxError) and err.filename and _same(err.filename, path):
+        code = (err.text or "").strip()
+        return f"{display}:{err.lineno}: SyntaxError: {err.msg}" + (f"\n    {code}" if code else "")
+    frames = [f for f in traceback.extract_tb(err.__traceback__) if _same(f.filename, path)]
     where = f"{display}:{frames[-1].lineno}: " if frames else f"{display}: "
     lines = [f"{where}{type(err).__name__}: {err}", "Traceback (most recent call last):"]
     for frame in traceback.extract_tb(err.__traceback__):
         if frame.filename.startswith(os.path.dirname(__file__)) or "importlib" in frame.filename:
             continue
-        shown = display if os.path.abspath(frame.filename) == os.path.abspath(path) else frame.filename
+        shown = display if _same(frame.filename, path) else frame.filename
         lines.append(f'  File "{shown}", line {frame.lineno}, in {frame.name}')
         if frame.line:
             lines.append(f"    {frame.line}")
     lines.append(f"{type(err).__name__}: {err}")
     return "\n".join(lines)
+
+
+def _same(a: str, b: str) -> bool:
+    return os.path.abspath(a) == os.path.abspath(b)
 
 
 @contextmanager
