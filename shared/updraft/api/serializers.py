@@ -24,7 +24,6 @@ BUNDLE_NAME = "dags-folder"
 # Stable ids for records that Updraft keys by name (Airflow gives them UUIDs).
 _ID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "updraft:api")
 # Updraft's run creators under Airflow's DagRunTriggeredByType names.
-_TRIGGERED_BY = {"scheduler": "timetable"}
 
 
 def timestamp(value: str | datetime | None) -> str | None:
@@ -109,7 +108,7 @@ def dag_run_json(run: DagRun) -> dict[str, Any]:
         "last_scheduling_decision": None,
         "run_type": run.run_type,
         "state": str(run.state),
-        "triggered_by": _TRIGGERED_BY.get(run.triggered_by or "", run.triggered_by),
+        "triggered_by": run.triggered_by,
         "triggering_user_name": None,
         "conf": run.conf,
         "note": run.note,

@@ -117,7 +117,7 @@ def run_dag_test(
         run = create_dag_run(
             services, dag, run_id=run_id_for("manual", logical, logical), run_type=DagRunType.MANUAL,
             logical_date=logical, data_interval=(interval.start, interval.end), run_after=logical,
-            now=now, conf=conf, triggered_by="cli",
+            now=now, conf=conf, triggered_by="test",
         )
         if out is not None:
             out.write(f"[{dag_id}] DagRun {run.run_id} created\n")

@@ -120,7 +120,7 @@ def cmd_trigger(args: argparse.Namespace) -> int:
     run = trigger_dag_run(
         services, args.dag_id, run_id=args.run_id,
         logical_date=coerce_datetime(args.logical_date) if args.logical_date else None,
-        conf=_conf(args.conf), now=utcnow(),
+        conf=_conf(args.conf), triggered_by="cli", now=utcnow(),
     )
     print(f"Created DagRun {run.dag_id} {run.run_id} ({run.state})")
     return 0

@@ -94,7 +94,7 @@ def schedule_dag(services: Any, dag_id: str, now: datetime, report: PassReport) 
             run = create_dag_run(
                 services, dag, run_id=run_id, run_type=DagRunType.SCHEDULED, logical_date=logical,
                 data_interval=(parse_iso(interval[0]), parse_iso(interval[1])),  # type: ignore[arg-type]
-                run_after=create_after, now=now, triggered_by="scheduler",
+                run_after=create_after, now=now, triggered_by="timetable",
             )
             start_dag_run(services, run, now)
             report.dagruns_created.append(f"{dag_id}/{run_id}")
