@@ -7,11 +7,17 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-from tests.engine_driver import drain, receive, states, trigger, upload
+import pytest
+
+from tests.engine_driver import Driver
 from updraft.dispatch.messages import TaskMessage
-from updraft.execution.worker import run_message
 from updraft.scheduling.scheduler import run_pass
 from updraft.store.bucket import log_key
+
+@pytest.fixture
+def driver(services: Any, handlers: dict[str, Any], stack_env: dict[str, str]) -> Driver:
+    return Driver(services, handlers, stack_env)
+
 
 COUNTING_DAG = """
     from datetime import datetime
@@ -39,48 +45,48 @@ COUNTING_DAG = """
 """
 
 
-def _counting(services: Any, tmp_path: Path) -> Path:
+def _counting(driver: Driver, tmp_path: Path) -> Path:
     counter = tmp_path / "runs.txt"
-    assert upload(services, "counting.py", COUNTING_DAG.format(counter=str(counter)))["result"] == "ok"
+    assert driver.upload("counting.py", COUNTING_DAG.format(counter=str(counter)))["result"] == "ok"
     return counter
 
 
-def test_run_succeeds_and_passes_xcom(services: Any, tmp_path: Path) -> None:
-    _counting(services, tmp_path)
-    run = trigger(services, "counting")
-    drain(services)
+def test_run_succeeds_and_passes_xcom(services: Any, driver: Driver, tmp_path: Path) -> None:
+    _counting(driver, tmp_path)
+    run = driver.trigger("counting")
+    driver.drain()
     assert services.runs.get("counting", run.run_id).state == "success"
     assert services.xcoms.get("counting", run.run_id, "join", -1, "return_value") == (True, 4)
 
 
-def test_duplicate_delivery_runs_each_try_once(services: Any, tmp_path: Path) -> None:
-    counter = _counting(services, tmp_path)
-    run = trigger(services, "counting")
-    drain(services, duplicate=True)
+def test_duplicate_delivery_runs_each_try_once(services: Any, driver: Driver, tmp_path: Path) -> None:
+    counter = _counting(driver, tmp_path)
+    run = driver.trigger("counting")
+    driver.drain(duplicate=True)
     assert services.runs.get("counting", run.run_id).state == "success"
     assert sorted(counter.read_text().split()) == ["a", "b", "c", "join"]
 
 
-def test_two_upstreams_finishing_together_enqueue_downstream_once(services: Any, tmp_path: Path) -> None:
-    _counting(services, tmp_path)
-    run = trigger(services, "counting")
-    drain_messages = receive(services)
+def test_two_upstreams_finishing_together_enqueue_downstream_once(services: Any, driver: Driver, tmp_path: Path) -> None:
+    _counting(driver, tmp_path)
+    run = driver.trigger("counting")
+    drain_messages = driver.receive()
     assert [TaskMessage.from_json(m["Body"]).task_id for m in drain_messages] == ["a"]
-    run_message(services, drain_messages[0]["Body"])
-    parallel = receive(services)
+    driver.deliver([drain_messages[0]])
+    parallel = driver.receive()
     assert sorted(TaskMessage.from_json(m["Body"]).task_id for m in parallel) == ["b", "c"]
     barrier = threading.Barrier(2)
 
-    def worker(body: str) -> None:
+    def worker(message: dict) -> None:
         barrier.wait()
-        run_message(services, body)
+        driver.deliver([message])
 
-    threads = [threading.Thread(target=worker, args=(m["Body"],)) for m in parallel]
+    threads = [threading.Thread(target=worker, args=(m,)) for m in parallel]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    joined = [TaskMessage.from_json(m["Body"]).task_id for m in receive(services)]
+    joined = [TaskMessage.from_json(m["Body"]).task_id for m in driver.receive()]
     assert joined == ["join"]
 
 
@@ -98,11 +104,11 @@ FAILING_DAG = """
 """
 
 
-def test_failure_marks_downstream_upstream_failed_and_run_failed(services: Any) -> None:
-    upload(services, "failing.py", FAILING_DAG)
-    run = trigger(services, "failing")
-    drain(services)
-    assert states(services, "failing", run.run_id) == {
+def test_failure_marks_downstream_upstream_failed_and_run_failed(services: Any, driver: Driver) -> None:
+    driver.upload("failing.py", FAILING_DAG)
+    run = driver.trigger("failing")
+    driver.drain()
+    assert driver.states("failing", run.run_id) == {
         "ok": ("success", 1),
         "bad": ("failed", 1),
         "after": ("upstream_failed", 0),
@@ -130,11 +136,11 @@ RETRY_DAG = """
 """
 
 
-def test_task_with_one_retry_succeeds_on_try_two_with_a_log_per_try(services: Any) -> None:
-    upload(services, "retrying.py", RETRY_DAG)
-    run = trigger(services, "retrying")
-    drain(services, duplicate=True)
-    assert states(services, "retrying", run.run_id) == {"flaky": ("success", 2)}
+def test_task_with_one_retry_succeeds_on_try_two_with_a_log_per_try(services: Any, driver: Driver) -> None:
+    driver.upload("retrying.py", RETRY_DAG)
+    run = driver.trigger("retrying")
+    driver.drain(duplicate=True)
+    assert driver.states("retrying", run.run_id) == {"flaky": ("success", 2)}
     assert services.runs.get("retrying", run.run_id).state == "success"
     first = services.bucket.get(log_key("retrying", run.run_id, "flaky", -1, 1)).decode()
     second = services.bucket.get(log_key("retrying", run.run_id, "flaky", -1, 2)).decode()
@@ -142,16 +148,16 @@ def test_task_with_one_retry_succeeds_on_try_two_with_a_log_per_try(services: An
     assert "try 2" in second and "SUCCESS" in second
 
 
-def test_retry_beyond_sqs_delay_is_queued_by_the_scheduler(services: Any) -> None:
-    upload(services, "retrying.py", RETRY_DAG.replace("timedelta(0)", "timedelta(hours=1)"))
-    run = trigger(services, "retrying")
-    drain(services)
-    assert states(services, "retrying", run.run_id) == {"flaky": ("up_for_retry", 1)}
+def test_retry_beyond_sqs_delay_is_queued_by_the_scheduler(services: Any, driver: Driver) -> None:
+    driver.upload("retrying.py", RETRY_DAG.replace("timedelta(0)", "timedelta(hours=1)"))
+    run = driver.trigger("retrying")
+    driver.drain()
+    assert driver.states("retrying", run.run_id) == {"flaky": ("up_for_retry", 1)}
     later = datetime.now(timezone.utc) + timedelta(hours=1, seconds=5)
     report = run_pass(services, later)
     assert report.retries_queued == 1
-    drain(services)
-    assert states(services, "retrying", run.run_id) == {"flaky": ("success", 2)}
+    driver.drain()
+    assert driver.states("retrying", run.run_id) == {"flaky": ("success", 2)}
 
 
 SCHEDULED_DAG = """
@@ -164,8 +170,8 @@ SCHEDULED_DAG = """
 """
 
 
-def test_two_scheduler_passes_for_the_same_interval_create_one_run(services: Any) -> None:
-    upload(services, "daily.py", SCHEDULED_DAG, now=datetime(2024, 1, 1, 12, tzinfo=timezone.utc))
+def test_two_scheduler_passes_for_the_same_interval_create_one_run(services: Any, driver: Driver) -> None:
+    driver.upload("daily.py", SCHEDULED_DAG, now=datetime(2024, 1, 1, 12, tzinfo=timezone.utc))
     due = datetime(2024, 1, 2, 0, 0, 1, tzinfo=timezone.utc)
     first = run_pass(services, due)
     second = run_pass(services, due)
@@ -175,8 +181,8 @@ def test_two_scheduler_passes_for_the_same_interval_create_one_run(services: Any
     assert [r.run_id for r in runs] == ["scheduled__2024-01-02T00:00:00+00:00"]
 
 
-def test_concurrent_scheduler_passes_create_one_run(services: Any) -> None:
-    upload(services, "daily.py", SCHEDULED_DAG, now=datetime(2024, 1, 1, 12, tzinfo=timezone.utc))
+def test_concurrent_scheduler_passes_create_one_run(services: Any, driver: Driver) -> None:
+    driver.upload("daily.py", SCHEDULED_DAG, now=datetime(2024, 1, 1, 12, tzinfo=timezone.utc))
     due = datetime(2024, 1, 2, 0, 0, 1, tzinfo=timezone.utc)
     barrier = threading.Barrier(3)
     reports = []
@@ -195,31 +201,30 @@ def test_concurrent_scheduler_passes_create_one_run(services: Any) -> None:
     assert len(runs) == 1
 
 
-def test_lost_message_is_sent_again_after_the_queued_timeout(services: Any, tmp_path: Path) -> None:
-    counter = _counting(services, tmp_path)
-    run = trigger(services, "counting")
-    assert len(receive(services)) == 1  # the message for `a` is lost
+def test_lost_message_is_sent_again_after_the_queued_timeout(services: Any, driver: Driver, tmp_path: Path) -> None:
+    counter = _counting(driver, tmp_path)
+    run = driver.trigger("counting")
+    assert len(driver.receive()) == 1  # the message for `a` is lost
     report = run_pass(services, datetime.now(timezone.utc) + timedelta(seconds=services.settings.queued_timeout + 1))
     assert report.messages_resent == 1
-    drain(services)
+    driver.drain()
     assert services.runs.get("counting", run.run_id).state == "success"
     assert sorted(counter.read_text().split()) == ["a", "b", "c", "join"]
 
 
-def test_worker_that_died_mid_task_is_failed_by_the_scheduler(services: Any) -> None:
-    upload(services, "failing.py", FAILING_DAG)
-    run = trigger(services, "failing")
-    messages = receive(services)
+def test_worker_that_died_mid_task_is_failed_by_the_scheduler(services: Any, driver: Driver) -> None:
+    driver.upload("failing.py", FAILING_DAG)
+    run = driver.trigger("failing")
+    messages = driver.receive()
     ok = next(m for m in messages if TaskMessage.from_json(m["Body"]).task_id == "ok")
-    message = TaskMessage.from_json(ok["Body"])
     claimed, _ = services.tis.claim("failing", run.run_id, "ok", -1, 1, datetime.now(timezone.utc).isoformat(),
                                     {"tpk": "TIMER#0", "tsk": datetime.now(timezone.utc).isoformat()})
     assert claimed is not None  # a worker claimed `ok`, then died without a word
     report = run_pass(services, datetime.now(timezone.utc) + timedelta(seconds=1))
     assert report.zombies == [f"failing/{run.run_id}/ok"]
-    assert states(services, "failing", run.run_id)["ok"] == ("failed", 1)
-    run_message(services, message.to_json())  # the late duplicate changes nothing
-    assert states(services, "failing", run.run_id)["ok"] == ("failed", 1)
+    assert driver.states("failing", run.run_id)["ok"] == ("failed", 1)
+    driver.deliver([ok])  # the late duplicate changes nothing
+    assert driver.states("failing", run.run_id)["ok"] == ("failed", 1)
     log = services.bucket.get(log_key("failing", run.run_id, "ok", -1, 1)).decode()
     assert "worker stopped before it finished" in log
 
@@ -231,20 +236,20 @@ BROKEN_DAG = """
 """
 
 
-def test_syntax_error_becomes_import_error_and_other_dags_still_run(services: Any, tmp_path: Path) -> None:
-    _counting(services, tmp_path)
-    result = upload(services, "broken.py", BROKEN_DAG)
+def test_syntax_error_becomes_import_error_and_other_dags_still_run(services: Any, driver: Driver, tmp_path: Path) -> None:
+    _counting(driver, tmp_path)
+    result = driver.upload("broken.py", BROKEN_DAG)
     assert result["result"] == "import_error"
     errors = services.dags.list_import_errors()
     assert [e["filename"] for e in errors] == ["dags/broken.py"]
     assert errors[0]["stack_trace"].startswith("dags/broken.py:3: SyntaxError")
-    run = trigger(services, "counting")
-    drain(services)
+    run = driver.trigger("counting")
+    driver.drain()
     assert services.runs.get("counting", run.run_id).state == "success"
 
 
-def test_fixing_a_broken_file_clears_its_import_error(services: Any) -> None:
-    upload(services, "daily.py", BROKEN_DAG)
-    assert upload(services, "daily.py", SCHEDULED_DAG)["result"] == "ok"
+def test_fixing_a_broken_file_clears_its_import_error(services: Any, driver: Driver) -> None:
+    driver.upload("daily.py", BROKEN_DAG)
+    assert driver.upload("daily.py", SCHEDULED_DAG)["result"] == "ok"
     assert services.dags.list_import_errors() == []
     assert services.dags.get("daily")["is_active"] is True

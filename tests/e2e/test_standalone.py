@@ -1,0 +1,154 @@
+"""`updraft standalone` as a user runs it: the API on localhost, the CLI against it, the
+scheduler ticking, uploads picked up."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait(predicate: Callable[[], Any], timeout: float = 60, what: str = "condition") -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            value = predicate()
+        except OSError:
+            value = None
+        if value:
+            return value
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+class Standalone:
+    def __init__(self, home: Path, port: int) -> None:
+        self.home = home
+        self.port = port
+        self.env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "UPDRAFT_"))}
+        self.env["UPDRAFT_HOME"] = str(home)
+
+    def api(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
+        data = json.dumps(body).encode() if body is not None else None
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{self.port}/api/v2{path}", data=data, method=method,
+            headers={"Content-Type": "application/json"},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                return response.status, json.loads(response.read() or b"null")
+        except urllib.error.HTTPError as err:
+            return err.code, json.loads(err.read() or b"null")
+
+    def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "updraft.cli.main", *args], capture_output=True,
+                              text=True, env=self.env, cwd=ROOT, timeout=120)
+
+
+@pytest.fixture(scope="module")
+def standalone(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Standalone]:
+    home = tmp_path_factory.mktemp("home")
+    port = _free_port()
+    node = Standalone(home, port)
+    log = open(home / "standalone.log", "w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "updraft.cli.main", "standalone", "--port", str(port), "--tick", "1"],
+        stdout=log, stderr=subprocess.STDOUT, env=node.env, cwd=ROOT,
+    )
+    try:
+        _wait(lambda: proc.poll() is None and node.api("GET", "/monitor/health")[0] == 200, 60, "the API")
+        _wait(lambda: len(node.api("GET", "/dags")[1]["dags"]) >= 3, 60, "the example DAGs")
+        yield node
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+        log.close()
+        print((home / "standalone.log").read_text()[-5000:])
+
+
+def test_cli_lists_the_example_dags(standalone: Standalone) -> None:
+    done = standalone.cli("dags", "list", "-o", "json")
+    assert done.returncode == 0, done.stderr
+    dags = {d["dag_id"]: d for d in json.loads(done.stdout)}
+    assert {"example_etl", "example_fan_out_fan_in", "example_retry"} <= set(dags)
+    assert dags["example_fan_out_fan_in"]["schedule"] == "0 6 * * MON-FRI"
+    assert dags["example_etl"]["is_paused"] is True
+
+
+def test_cli_trigger_runs_to_success(standalone: Standalone) -> None:
+    done = standalone.cli("dags", "trigger", "example_fan_out_fan_in", "--conf", '{"who": "cli"}')
+    assert done.returncode == 0, done.stderr
+    run_id = done.stdout.split()[3]
+    status, run = _wait(
+        lambda: (lambda r: r if r[1].get("state") in ("success", "failed") else None)(
+            standalone.api("GET", f"/dags/example_fan_out_fan_in/dagRuns/{run_id}")),
+        60, "the run to finish",
+    )
+    assert run["state"] == "success"
+    assert run["conf"] == {"who": "cli"}
+
+
+def test_api_trigger_then_logs(standalone: Standalone) -> None:
+    status, run = standalone.api("POST", "/dags/example_retry/dagRuns", {"logical_date": None, "conf": {}})
+    assert status == 200, run
+    run_id = run["dag_run_id"]
+    _wait(lambda: standalone.api("GET", f"/dags/example_retry/dagRuns/{run_id}")[1]["state"] == "success",
+          60, "the retry run")
+    status, tis = standalone.api("GET", f"/dags/example_retry/dagRuns/{run_id}/taskInstances")
+    assert {t["task_id"]: (t["state"], t["try_number"]) for t in tis["task_instances"]} == {
+        "fetch": ("success", 2), "after": ("success", 1),
+    }
+    status, log = standalone.api("GET", f"/dags/example_retry/dagRuns/{run_id}/taskInstances/fetch/logs/1")
+    assert status == 200
+    assert "not answering yet" in json.dumps(log)
+
+
+def test_unknown_dag_is_a_clear_error(standalone: Standalone) -> None:
+    status, body = standalone.api("POST", "/dags/nope/dagRuns", {"conf": {}})
+    assert status == 404
+    assert "nope" in body["detail"]
+    done = standalone.cli("dags", "trigger", "nope")
+    assert done.returncode == 1
+    assert "nope" in done.stderr and "Traceback" not in done.stderr
+
+
+EVERY_MINUTE = """
+from datetime import datetime
+from updraft import DAG
+from updraft.operators import BashOperator
+
+with DAG("every_minute", schedule="* * * * *", start_date=datetime(2024, 1, 1), is_paused_upon_creation=False):
+    BashOperator(task_id="tick", bash_command="echo tick {{ ts }}")
+"""
+
+
+def test_uploaded_dag_is_scheduled_by_the_ticking_scheduler(standalone: Standalone, tmp_path: Path) -> None:
+    path = tmp_path / "every_minute.py"
+    path.write_text(EVERY_MINUTE)
+    done = standalone.cli("dags", "upload", str(path))
+    assert done.returncode == 0, done.stderr
+    _wait(lambda: standalone.api("GET", "/dags/every_minute")[0] == 200, 30, "the uploaded DAG")
+    runs = _wait(
+        lambda: [r for r in standalone.api("GET", "/dags/every_minute/dagRuns")[1]["dag_runs"]
+                 if r["state"] == "success"],
+        90, "a scheduled run",
+    )
+    assert runs[0]["run_type"] == "scheduled"
+    assert runs[0]["dag_run_id"].startswith("scheduled__")
