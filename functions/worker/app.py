@@ -6,14 +6,15 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from updraft.execution.worker import run_message
 from updraft.services import services_from_env
 
-processor = BatchProcessor(event_type=EventType.SQS)
-
 
 def record_handler(record: SQSRecord) -> None:
     run_message(services_from_env(), record.body)
 
 
 def handler(event: dict, context: object) -> dict:
+    # A processor per invocation: it keeps the batch's state, and the local stack may run
+    # several invocations of this module at once.
+    processor = BatchProcessor(event_type=EventType.SQS)
     return process_partial_response(
         event=event, record_handler=record_handler, processor=processor, context=context
     )

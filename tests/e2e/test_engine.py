@@ -77,15 +77,20 @@ def test_two_upstreams_finishing_together_enqueue_downstream_once(services: Any,
     assert sorted(TaskMessage.from_json(m["Body"]).task_id for m in parallel) == ["b", "c"]
     barrier = threading.Barrier(2)
 
+    responses = []
+
     def worker(message: dict) -> None:
         barrier.wait()
-        driver.deliver([message])
+        responses.append(driver.deliver([message]))
 
     threads = [threading.Thread(target=worker, args=(m,)) for m in parallel]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
+    assert responses == [{"batchItemFailures": []}] * 2
+    assert driver.states("counting", run.run_id)["b"] == ("success", 1)
+    assert driver.states("counting", run.run_id)["c"] == ("success", 1)
     joined = [TaskMessage.from_json(m["Body"]).task_id for m in driver.receive()]
     assert joined == ["join"]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 import urllib.request
 from dataclasses import dataclass
 from typing import Any
@@ -39,9 +40,48 @@ class MotoHandle:
         self.server.stop()
 
 
+class SerializedDynamoDB:
+    """WSGI middleware: one DynamoDB request at a time.
+
+    DynamoDB applies each request atomically — a conditional write's check and write, an
+    update's read and write, a transaction's items. moto's backend does not lock, so under a
+    threaded server two concurrent updates of one item can lose one. Serializing DynamoDB's
+    requests restores the atomicity that the engine's conditional writes rely on."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.lock = threading.Lock()
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        if not environ.get("HTTP_X_AMZ_TARGET", "").startswith("DynamoDB_"):
+            return self.app(environ, start_response)
+        with self.lock:
+            # Consume the whole response inside the lock: WSGI apps may work lazily.
+            return list(self.app(environ, start_response))
+
+
+def _server_class() -> type:
+    from moto.moto_server.threaded_moto_server import MotoRequestHandler, ThreadedMotoServer
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+    from werkzeug.serving import make_server
+
+    class AtomicMotoServer(ThreadedMotoServer):  # type: ignore[misc]
+        """moto's threaded server with DynamoDB's per-request atomicity."""
+
+        def _server_entry(self) -> None:
+            app = SerializedDynamoDB(DomainDispatcherApplication(create_backend_app))
+            self._server = make_server(
+                self._ip_address, self._port, app, True, request_handler=MotoRequestHandler
+            )
+            self._server_ready_event.set()
+            self._server.serve_forever()
+
+    return AtomicMotoServer
+
+
 def start_moto(port: int | None = None) -> MotoHandle:
     """Start moto on 127.0.0.1, on a free port unless one is given."""
-    from moto.server import ThreadedMotoServer  # the [local] extra; not needed in Lambda
+    ThreadedMotoServer = _server_class()  # the [local] extra; not needed in Lambda
 
     # One log line per AWS call drowns the stack's own logs; keep werkzeug's warnings only.
     werkzeug = logging.getLogger("werkzeug")
