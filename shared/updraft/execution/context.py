@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -15,6 +17,15 @@ if TYPE_CHECKING:
     from updraft.store.xcom import XComStore
 
 Context = dict[str, Any]
+
+
+@dataclass
+class SkipPlan:
+    """Downstream tasks a finished task skips: `skip` (direct downstream task ids), and with
+    `descendants`, everything downstream of those too, whatever their trigger rules."""
+
+    skip: set[str] = field(default_factory=set)
+    descendants: bool = False
 
 
 class RuntimeTaskInstance:
@@ -37,9 +48,26 @@ class RuntimeTaskInstance:
         self.max_tries = task.retries
         self._run = run
         self._xcoms = xcoms
+        # Set by branching and short-circuiting operators; the engine applies it when the
+        # task succeeds: these downstream tasks are marked skipped without running.
+        self.skip_plan: SkipPlan | None = None
 
     def __repr__(self) -> str:
         return f"<TaskInstance: {self.dag_id}.{self.task_id} {self.run_id} [running]>"
+
+    def follow_only(self, task_ids: Iterable[str]) -> None:
+        """Branching: of the direct downstream tasks, only `task_ids` run; the others are
+        skipped (and their skips flow on through trigger rules)."""
+        keep = set(task_ids)
+        self.skip_plan = SkipPlan(skip=set(self.task.downstream_task_ids) - keep)
+
+    def skip_all_downstream(self, *, ignore_downstream_trigger_rules: bool = True) -> None:
+        """Short-circuiting: skip every downstream task; with ignore_downstream_trigger_rules
+        every task after this one is skipped outright, else only the direct ones (the rest
+        follow their trigger rules)."""
+        self.skip_plan = SkipPlan(
+            skip=set(self.task.downstream_task_ids), descendants=ignore_downstream_trigger_rules
+        )
 
     def xcom_push(self, key: str, value: Any) -> None:
         self._xcoms.push(self.dag_id, self.run_id, self.task_id, self.map_index, key, value)
