@@ -14,13 +14,15 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from updraft.dispatch.messages import TaskMessage
-from updraft.exceptions import AirflowFailException, AirflowSkipException
+from updraft.exceptions import AirflowFailException, AirflowSkipException, AirflowTaskTimeout
 from updraft.execution.bundle import load_pinned_dag
+from updraft.execution.callbacks import run_callbacks
 from updraft.execution.context import RuntimeTaskInstance, build_context
 from updraft.execution.logs import capture_task_log
+from updraft.execution.timeout import time_limit
 from updraft.models.records import DagRun, TaskInstance
 from updraft.models.states import FINISHED_STATES, TaskInstanceState as TIS
-from updraft.models.outcome import Outcome, record
+from updraft.models.outcome import Outcome, record, skip_plans
 from updraft.models.taskinstance import advance
 from updraft.store.bucket import log_key
 from updraft.store.keys import ti_pk
@@ -34,7 +36,12 @@ task_log = logging.getLogger("updraft.task")
 ZOMBIE_MARGIN_SECONDS = 60
 
 
-def run_message(services: Any, body: str, clock: Callable[[], datetime] = utcnow) -> None:
+def run_message(
+    services: Any,
+    body: str,
+    clock: Callable[[], datetime] = utcnow,
+    seconds_left: Callable[[], float] | None = None,
+) -> None:
     message = TaskMessage.from_json(body)
     now = clock()
     shard_of = f"{ti_pk(message.dag_id, message.run_id)}#{message.task_id}"
@@ -60,19 +67,27 @@ def run_message(services: Any, body: str, clock: Callable[[], datetime] = utcnow
     if claimed is None:
         # The try finished, but its worker may have died before dispatching what follows.
         assert found is not None
-        advance(services, run, serialized, [(found.task_id, found.state)], now, recovering=True)
+        advance(services, run, serialized, [(found.task_id, found.state)], now, recovering=True,
+                skips=skip_plans(found))
         return
-    outcome, log_text = execute(services, run, claimed)
+    outcome, log_text = execute(services, run, claimed, seconds_left() if seconds_left else None)
     services.bucket.put(
         log_key(run.dag_id, run.run_id, claimed.task_id, claimed.map_index, claimed.try_number), log_text
     )
     record(services, run, serialized, claimed, outcome, clock())
 
 
-def execute(services: Any, run: DagRun, ti: TaskInstance) -> tuple[Outcome, str]:
-    """Run the task's operator with its log captured; returns the outcome and the log text."""
+def execute(
+    services: Any, run: DagRun, ti: TaskInstance, seconds_left: float | None = None
+) -> tuple[Outcome, str]:
+    """Run the task's operator with its log captured; returns the outcome and the log text.
+
+    `seconds_left` is what remains of the worker Lambda's time: a task that would outlive it
+    fails with an error that says so, rather than being killed without a word."""
     from updraft.execution.templates import render_template_fields
 
+    context: dict[str, Any] = {}
+    task: Any = None
     with capture_task_log() as capture:
         task_log.info("Running %s.%s run_id=%s try=%s", run.dag_id, ti.task_id, run.run_id, ti.try_number)
         try:
@@ -81,15 +96,16 @@ def execute(services: Any, run: DagRun, ti: TaskInstance) -> tuple[Outcome, str]
             runtime_ti = RuntimeTaskInstance(task, run, ti.try_number, ti.map_index, services.xcoms)
             context = build_context(dag, task, run, runtime_ti)
             render_template_fields(task, context)
-            result = task.execute(context)
+            run_callbacks(task.on_execute_callback, context, "on_execute")
+            limit, make_error = _time_limit(task, seconds_left)
+            with time_limit(limit, make_error):
+                result = task.execute(context)
             if task.do_xcom_push and result is not None:
                 runtime_ti.xcom_push("return_value", result)
                 if task.multiple_outputs and isinstance(result, dict):
                     for key, value in result.items():
                         runtime_ti.xcom_push(str(key), value)
-            outcome = Outcome(TIS.SUCCESS)
-            task_log.info("Marking task as SUCCESS. dag_id=%s, task_id=%s, run_id=%s",
-                          run.dag_id, ti.task_id, run.run_id)
+            outcome = Outcome(TIS.SUCCESS, skip_plan=runtime_ti.skip_plan)
         except AirflowSkipException as err:
             task_log.info("Skipping task: %s", err)
             outcome = Outcome(TIS.SKIPPED)
@@ -99,4 +115,43 @@ def execute(services: Any, run: DagRun, ti: TaskInstance) -> tuple[Outcome, str]
         except Exception as err:  # noqa: BLE001 - any error of user code fails the try
             task_log.exception("Task failed with exception")
             outcome = Outcome(TIS.FAILED, f"{type(err).__name__}: {err}")
+            context["exception"] = err
+        _finish_log(outcome, task, ti, run, context)
     return outcome, capture.text()
+
+
+# Time kept back from the Lambda's limit to record the outcome and write the log.
+LAMBDA_RESERVE_SECONDS = 10
+
+
+def _time_limit(task: Any, seconds_left: float | None) -> tuple[float | None, Any]:
+    """The tighter of execution_timeout and the Lambda's remaining time, with its error."""
+    timeout = task.execution_timeout.total_seconds() if task.execution_timeout else None
+    lambda_left = seconds_left - LAMBDA_RESERVE_SECONDS if seconds_left is not None else None
+    if lambda_left is not None and (timeout is None or lambda_left < timeout):
+        return max(lambda_left, 0.1), lambda: AirflowTaskTimeout(
+            f"Task {task.task_id} ran for the worker Lambda's whole time limit and was stopped. "
+            "Work longer than a Lambda allows belongs on an engine made for it: submit it with "
+            "EcsRunTaskOperator or BatchOperator, which wait without holding a worker."
+        )
+    return timeout, lambda: AirflowTaskTimeout(f"Timeout, task {task.task_id} ran longer than {timeout} seconds")
+
+
+def _finish_log(outcome: Outcome, task: Any, ti: TaskInstance, run: DagRun, context: dict[str, Any]) -> None:
+    """Airflow's closing lines and the task's callbacks, in the try's log."""
+    if task is None or not context:
+        return
+    if outcome.state is TIS.SUCCESS:
+        task_log.info("Marking task as SUCCESS. dag_id=%s, task_id=%s, run_id=%s",
+                      run.dag_id, ti.task_id, run.run_id)
+        run_callbacks(task.on_success_callback, context, "on_success")
+    elif outcome.state is TIS.SKIPPED:
+        run_callbacks(task.on_skipped_callback, context, "on_skipped")
+    elif outcome.retry_allowed and ti.try_number <= task.retries:
+        task_log.info("Marking task as UP_FOR_RETRY. dag_id=%s, task_id=%s, run_id=%s",
+                      run.dag_id, ti.task_id, run.run_id)
+        run_callbacks(task.on_retry_callback, context, "on_retry")
+    else:
+        task_log.info("Marking task as FAILED. dag_id=%s, task_id=%s, run_id=%s",
+                      run.dag_id, ti.task_id, run.run_id)
+        run_callbacks(task.on_failure_callback, context, "on_failure")

@@ -24,6 +24,14 @@ class Outcome:
     state: TIS
     error: str | None = None
     retry_allowed: bool = True
+    skip_plan: Any = None  # an execution.context.SkipPlan from a branching operator
+
+
+def skip_plans(ti: TaskInstance) -> dict[str, tuple[set[str], bool]]:
+    """The skips a finished task instance recorded, for repeating its dispatch."""
+    if not ti.skip_downstream:
+        return {}
+    return {ti.task_id: (set(ti.skip_downstream), ti.skip_descendants)}
 
 
 def retry_delay(task: dict[str, Any], try_number: int) -> timedelta:
@@ -44,7 +52,13 @@ def record(
     task = tasks_by_id(serialized)[ti.task_id]
     started = ti.start_date
     duration = (now - datetime.fromisoformat(started)).total_seconds() if started else None
-    common = {"end_date": iso(now), "duration": duration, "error": outcome.error}
+    common: dict[str, Any] = {"end_date": iso(now), "duration": duration, "error": outcome.error}
+    skips: dict[str, tuple[set[str], bool]] = {}
+    if outcome.state is TIS.SUCCESS and outcome.skip_plan is not None and outcome.skip_plan.skip:
+        # Kept on the item, so a repeated dispatch (after a crash) skips the same tasks.
+        common["skip_downstream"] = sorted(outcome.skip_plan.skip)
+        common["skip_descendants"] = outcome.skip_plan.descendants
+        skips[ti.task_id] = (set(outcome.skip_plan.skip), outcome.skip_plan.descendants)
     if outcome.state is TIS.FAILED and outcome.retry_allowed and ti.try_number <= int(task.get("retries", 0)):
         wait = retry_delay(task, ti.try_number)
         due = now + wait
@@ -69,4 +83,4 @@ def record(
         run.dag_id, run.run_id, ti.task_id, ti.map_index, outcome.state, from_state=TIS.RUNNING,
         try_number=ti.try_number, fields=common, run_counters=run_counters(task, outcome.state),
     ):
-        advance(services, run, serialized, [(ti.task_id, outcome.state)], now)
+        advance(services, run, serialized, [(ti.task_id, outcome.state)], now, skips=skips)

@@ -107,6 +107,8 @@ class TaskInstance:
     up_upstream_failed: set[str] = field(default_factory=set)
     up_removed: set[str] = field(default_factory=set)
     error: str | None = None
+    skip_downstream: list[str] = field(default_factory=list)
+    skip_descendants: bool = False
 
     @classmethod
     def from_item(cls, item: dict[str, Any]) -> "TaskInstance":
@@ -131,4 +133,6 @@ class TaskInstance:
             up_upstream_failed=item.get("up_upstream_failed") or set(),
             up_removed=item.get("up_removed") or set(),
             error=item.get("error"),
+            skip_downstream=list(item.get("skip_downstream") or []),
+            skip_descendants=bool(item.get("skip_descendants", False)),
         )

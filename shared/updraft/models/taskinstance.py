@@ -87,6 +87,7 @@ def advance(
     now: datetime,
     *,
     recovering: bool = False,
+    skips: dict[str, tuple[set[str], bool]] | None = None,
 ) -> Advance:
     """Tally each finished task instance on its downstream ones and act on their decisions.
 
@@ -97,7 +98,12 @@ def advance(
     pending: deque[tuple[str, TIS]] = deque(finished)
     while pending:
         task_id, state = pending.popleft()
+        skipped_here: set[str] = set()
+        if skips and task_id in skips:
+            skipped_here = skip_directly(services, run, tasks, skips[task_id], now, result, pending, recovering)
         for down_id in tasks[task_id]["downstream"]:
+            if down_id in skipped_here:
+                continue
             down = tasks[down_id]
             ti = services.tis.tally(run.dag_id, run.run_id, down_id, -1, task_id, state)
             if ti.state is not TIS.NONE:
@@ -137,6 +143,42 @@ def advance(
         log.info("queued %s.%s try %s", message.dag_id, message.task_id, message.try_number)
     result.run_state = finish_run_if_done(services, run.dag_id, run.run_id, now)
     return result
+
+
+def skip_directly(
+    services: Any,
+    run: DagRun,
+    tasks: dict[str, dict[str, Any]],
+    plan: tuple[set[str], bool],
+    now: datetime,
+    result: Advance,
+    pending: deque[tuple[str, TIS]],
+    recovering: bool,
+) -> set[str]:
+    """Mark the task instances a branch did not follow (or a short circuit cut off) skipped.
+
+    Skipped directly, they flow on through their downstream's trigger rules — unless the
+    plan covers every descendant, which are then all skipped outright."""
+    direct, descendants = plan
+    targets = set(direct)
+    if descendants:
+        frontier = list(direct)
+        while frontier:
+            for child in tasks[frontier.pop()]["downstream"]:
+                if child not in targets:
+                    targets.add(child)
+                    frontier.append(child)
+    for target in sorted(targets):
+        done = services.tis.finish(
+            run.dag_id, run.run_id, target, -1, TIS.SKIPPED, from_state=TIS.NONE, try_number=None,
+            fields={"end_date": iso(now), "operator": tasks[target]["task_type"]},
+            run_counters=run_counters(tasks[target], TIS.SKIPPED),
+        )
+        if done:
+            result.decided.append((target, TIS.SKIPPED))
+        if (done or recovering) and not descendants:
+            pending.append((target, TIS.SKIPPED))
+    return set(direct)
 
 
 def _ran(ti: Any) -> bool:

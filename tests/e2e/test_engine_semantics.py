@@ -1,0 +1,144 @@
+"""Engine behaviour behind Airflow's semantics: skips from branching, callbacks, time limits."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.engine_driver import Driver
+from updraft.store.bucket import log_key
+
+
+@pytest.fixture
+def driver(services: Any, handlers: dict[str, Any], stack_env: dict[str, str]) -> Driver:
+    return Driver(services, handlers, stack_env)
+
+
+BRANCHING = """
+    from datetime import datetime
+    from updraft import DAG
+    from updraft.operators import EmptyOperator, PythonOperator
+
+    def choose(ti):
+        ti.follow_only(["left"])
+
+    with DAG("branching", schedule=None, start_date=datetime(2024, 1, 1)):
+        pick = PythonOperator(task_id="pick", python_callable=choose)
+        left = EmptyOperator(task_id="left")
+        right = EmptyOperator(task_id="right")
+        after_right = EmptyOperator(task_id="after_right")
+        join = EmptyOperator(task_id="join", trigger_rule="none_failed_min_one_success")
+        pick >> [left, right]
+        right >> after_right
+        [left, after_right] >> join
+"""
+
+
+def test_branch_skips_the_path_not_taken_and_skips_flow_on(driver: Driver) -> None:
+    driver.upload("branching.py", BRANCHING)
+    run = driver.trigger("branching")
+    driver.drain(duplicate=True)
+    assert driver.states("branching", run.run_id) == {
+        "pick": ("success", 1),
+        "left": ("success", 0),
+        "right": ("skipped", 0),
+        "after_right": ("skipped", 0),
+        "join": ("success", 0),
+    }
+    assert driver.services.runs.get("branching", run.run_id).state == "success"
+
+
+SHORT_CIRCUIT = """
+    from datetime import datetime
+    from updraft import DAG
+    from updraft.operators import EmptyOperator, PythonOperator
+
+    def stop(ti):
+        ti.skip_all_downstream(ignore_downstream_trigger_rules={ignore})
+
+    with DAG("short", schedule=None, start_date=datetime(2024, 1, 1)):
+        gate = PythonOperator(task_id="gate", python_callable=stop)
+        nxt = EmptyOperator(task_id="next")
+        always = EmptyOperator(task_id="always", trigger_rule="all_done")
+        gate >> nxt >> always
+"""
+
+
+@pytest.mark.parametrize(
+    "ignore, always_state",
+    [
+        pytest.param(True, ("skipped", 0), id="ignore-downstream-trigger-rules"),
+        pytest.param(False, ("success", 0), id="respect-downstream-trigger-rules"),
+    ],
+)
+def test_short_circuit(driver: Driver, ignore: bool, always_state: tuple[str, int]) -> None:
+    driver.upload("short.py", SHORT_CIRCUIT.format(ignore=ignore))
+    run = driver.trigger("short")
+    driver.drain()
+    states = driver.states("short", run.run_id)
+    assert states["next"] == ("skipped", 0)
+    assert states["always"] == always_state
+
+
+CALLBACKS = """
+    from datetime import datetime, timedelta
+    from updraft import DAG
+    from updraft.operators import PythonOperator
+
+    def note(kind):
+        def callback(context):
+            with open({out!r}, "a") as fh:
+                fh.write(f"{{kind}}:{{context['ti'].task_id}}:{{context['ti'].try_number}}\\n")
+        return callback
+
+    def broken_callback(context):
+        raise RuntimeError("callback bug")
+
+    def fails(ti):
+        raise ValueError("always")
+
+    with DAG("callbacks", schedule=None, start_date=datetime(2024, 1, 1)):
+        PythonOperator(task_id="ok", python_callable=lambda: 1,
+                       on_execute_callback=note("execute"), on_success_callback=[note("success"), broken_callback])
+        PythonOperator(task_id="bad", python_callable=fails, retries=1, retry_delay=timedelta(0),
+                       on_retry_callback=note("retry"), on_failure_callback=note("failure"))
+"""
+
+
+def test_callbacks_are_called_and_a_raising_one_changes_nothing(driver: Driver, tmp_path: Path) -> None:
+    out = tmp_path / "callbacks.txt"
+    driver.upload("callbacks.py", CALLBACKS.format(out=str(out)))
+    run = driver.trigger("callbacks")
+    driver.drain()
+    assert sorted(out.read_text().split()) == ["execute:ok:1", "failure:bad:2", "retry:bad:1", "success:ok:1"]
+    assert driver.states("callbacks", run.run_id) == {"ok": ("success", 1), "bad": ("failed", 2)}
+    log = driver.services.bucket.get(log_key("callbacks", run.run_id, "ok", -1, 1)).decode()
+    assert "Error when executing on_success callback" in log
+    assert "RuntimeError: callback bug" in log
+
+
+TIMEOUT = """
+    import time
+    from datetime import datetime, timedelta
+    from updraft import DAG
+    from updraft.operators import PythonOperator
+
+    def slow():
+        for _ in range(200):
+            time.sleep(0.05)
+
+    with DAG("timeout", schedule=None, start_date=datetime(2024, 1, 1)):
+        PythonOperator(task_id="slow", python_callable=slow, execution_timeout=timedelta(seconds=1),
+                       retries=1, retry_delay=timedelta(0))
+"""
+
+
+def test_execution_timeout_fails_the_try_and_retries_apply(driver: Driver) -> None:
+    driver.upload("timeout.py", TIMEOUT)
+    run = driver.trigger("timeout")
+    driver.drain()
+    assert driver.states("timeout", run.run_id) == {"slow": ("failed", 2)}
+    log = driver.services.bucket.get(log_key("timeout", run.run_id, "slow", -1, 1)).decode()
+    assert "AirflowTaskTimeout: Timeout, task slow ran longer than 1.0 seconds" in log
