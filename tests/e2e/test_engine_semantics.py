@@ -142,3 +142,29 @@ def test_execution_timeout_fails_the_try_and_retries_apply(driver: Driver) -> No
     assert driver.states("timeout", run.run_id) == {"slow": ("failed", 2)}
     log = driver.services.bucket.get(log_key("timeout", run.run_id, "slow", -1, 1)).decode()
     assert "AirflowTaskTimeout: Timeout, task slow ran longer than 1.0 seconds" in log
+
+
+DAGRUN_TIMEOUT = """
+    from datetime import datetime, timedelta
+    from updraft import DAG
+    from updraft.operators import BashOperator, EmptyOperator
+
+    with DAG("slowrun", schedule=None, start_date=datetime(2024, 1, 1), dagrun_timeout=timedelta(minutes=5)):
+        BashOperator(task_id="first", bash_command="echo") >> EmptyOperator(task_id="after")
+"""
+
+
+def test_dagrun_timeout_skips_unfinished_and_fails_the_run(driver: Driver) -> None:
+    from datetime import datetime, timedelta, timezone
+
+    from updraft.scheduling.scheduler import run_pass
+
+    driver.upload("slowrun.py", DAGRUN_TIMEOUT)
+    run = driver.trigger("slowrun")
+    assert driver.states("slowrun", run.run_id) == {"first": ("queued", 1)}
+    assert run_pass(driver.services, datetime.now(timezone.utc) + timedelta(minutes=4)).runs_timed_out == []
+    report = run_pass(driver.services, datetime.now(timezone.utc) + timedelta(minutes=6))
+    assert report.runs_timed_out == [f"slowrun/{run.run_id}"]
+    assert driver.services.runs.get("slowrun", run.run_id).state == "failed"
+    driver.drain()  # the queued message arrives late: nothing runs
+    assert driver.states("slowrun", run.run_id) == {"first": ("skipped", 1)}

@@ -21,7 +21,7 @@ from updraft.execution.context import RuntimeTaskInstance, build_context
 from updraft.execution.logs import capture_task_log
 from updraft.execution.timeout import time_limit
 from updraft.models.records import DagRun, TaskInstance
-from updraft.models.states import FINISHED_STATES, TaskInstanceState as TIS
+from updraft.models.states import FINISHED_STATES, DagRunState, TaskInstanceState as TIS
 from updraft.models.outcome import Outcome, record, skip_plans
 from updraft.models.taskinstance import advance
 from updraft.store.bucket import log_key
@@ -65,8 +65,11 @@ def run_message(
         return
     serialized = services.serialized_dag(run.dag_id, run.dag_version)
     if claimed is None:
-        # The try finished, but its worker may have died before dispatching what follows.
+        # The try finished, but its worker may have died before dispatching what follows
+        # (nothing follows once the run itself is over).
         assert found is not None
+        if run.state is not DagRunState.RUNNING:
+            return
         advance(services, run, serialized, [(found.task_id, found.state)], now, recovering=True,
                 skips=skip_plans(found))
         return

@@ -13,7 +13,7 @@ from typing import Any
 from updraft.exceptions import DagRunAlreadyExists
 from updraft.models.records import DagRun
 from updraft.models.serialized import roots
-from updraft.models.states import DagRunState, DagRunType, TaskInstanceState as TIS
+from updraft.models.states import FINISHED_STATES, DagRunState, DagRunType, TaskInstanceState as TIS
 from updraft.models.taskinstance import Advance, advance, finish_run_if_done, make_ready
 from updraft.store.keys import run_pk
 from updraft.store.timers import timer_fields
@@ -72,6 +72,7 @@ def start_dag_run(services: Any, run: DagRun, now: datetime) -> Advance:
         run.dag_id, run.run_id, [DagRunState.QUEUED], DagRunState.RUNNING, {"start_date": iso(now)}
     ):
         run.state = DagRunState.RUNNING
+        run.start_date = iso(now)
     result = Advance()
     finished = []
     for task in roots(serialized):
@@ -83,5 +84,34 @@ def start_dag_run(services: Any, run: DagRun, now: datetime) -> Advance:
         result.queued += more.queued
         result.decided += more.decided
     result.run_state = finish_run_if_done(services, run.dag_id, run.run_id, now)
-    services.runs.clear_timer(run.dag_id, run.run_id)
+    timeout = serialized.get("dagrun_timeout")
+    if timeout and result.run_state not in (DagRunState.SUCCESS, DagRunState.FAILED):
+        # The run's timer now waits for its dagrun_timeout.
+        started = datetime.fromisoformat(run.start_date) if run.start_date else now
+        deadline = started + timedelta(seconds=float(timeout))
+        services.runs.set_fields(run.dag_id, run.run_id, {
+            "timeout_at": iso(deadline),
+            **timer_fields(f"{run_pk(run.dag_id)}#{run.run_id}", deadline, services.settings.timer_shards),
+        })
+    else:
+        services.runs.clear_timer(run.dag_id, run.run_id)
     return result
+
+
+def time_out_run(services: Any, run: DagRun, now: datetime) -> bool:
+    """A run past its dagrun_timeout: its unfinished task instances are skipped and the run
+    fails, as in Airflow. A worker still running one finds its try taken and records nothing."""
+    for ti in services.tis.list(run.dag_id, run.run_id):
+        if ti.state in FINISHED_STATES:
+            continue
+        services.tis.force_state(
+            run.dag_id, run.run_id, ti.task_id, ti.map_index, TIS.SKIPPED,
+            from_state=ti.state, try_number=ti.try_number, fields={"end_date": iso(now)},
+        )
+    timed_out = services.runs.transition(
+        run.dag_id, run.run_id, [DagRunState.RUNNING, DagRunState.QUEUED], DagRunState.FAILED,
+        {"end_date": iso(now), "note": run.note or "dagrun_timeout"}, remove=["tpk", "tsk"],
+    )
+    if timed_out:
+        log.info("DagRun %s %s timed out (dagrun_timeout)", run.dag_id, run.run_id)
+    return timed_out

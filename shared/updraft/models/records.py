@@ -31,6 +31,7 @@ class DagRun:
     end_date: str | None = None
     note: str | None = None
     triggered_by: str | None = None
+    timeout_at: str | None = None
 
     @classmethod
     def from_item(cls, item: dict[str, Any]) -> "DagRun":
@@ -56,6 +57,7 @@ class DagRun:
             end_date=item.get("end_date"),
             note=item.get("note"),
             triggered_by=item.get("triggered_by"),
+            timeout_at=item.get("timeout_at"),
         )
 
     def to_fields(self) -> dict[str, Any]:
@@ -81,6 +83,7 @@ class DagRun:
             "end_date": self.end_date,
             "note": self.note,
             "triggered_by": self.triggered_by,
+            "timeout_at": self.timeout_at,
         }
 
 

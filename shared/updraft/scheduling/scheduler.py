@@ -15,7 +15,7 @@ from typing import Any
 
 from updraft.dispatch.messages import TaskMessage
 from updraft.exceptions import DagRunAlreadyExists
-from updraft.models.dagrun import create_dag_run, start_dag_run
+from updraft.models.dagrun import create_dag_run, start_dag_run, time_out_run
 from updraft.models.outcome import Outcome, record
 from updraft.models.states import DagRunState, DagRunType, TaskInstanceState as TIS
 from updraft.models.taskinstance import queue_fields
@@ -36,6 +36,7 @@ class PassReport:
     started_at: str
     dagruns_created: list[str] = field(default_factory=list)
     runs_started: list[str] = field(default_factory=list)
+    runs_timed_out: list[str] = field(default_factory=list)
     messages_resent: int = 0
     retries_queued: int = 0
     zombies: list[str] = field(default_factory=list)
@@ -113,7 +114,11 @@ def resume_run(services: Any, dag_id: str, run_id: str, now: datetime, report: P
     run = services.runs.get(dag_id, run_id, consistent=True)
     if run is None:
         return
-    if run.state in (DagRunState.QUEUED, DagRunState.RUNNING):
+    deadline = parse_iso(run.timeout_at)
+    if run.state is DagRunState.RUNNING and deadline is not None and deadline <= now:
+        if time_out_run(services, run, now):
+            report.runs_timed_out.append(f"{dag_id}/{run_id}")
+    elif run.state in (DagRunState.QUEUED, DagRunState.RUNNING):
         start_dag_run(services, run, now)
         report.runs_started.append(f"{dag_id}/{run_id}")
     else:

@@ -80,3 +80,6 @@ class RunStore:
 
     def clear_timer(self, dag_id: str, run_id: str) -> None:
         self.table.update(keys.run_key(dag_id, run_id), Update(remove=TIMER_ATTRS))
+
+    def set_fields(self, dag_id: str, run_id: str, fields: dict[str, Any]) -> None:
+        self.table.update(keys.run_key(dag_id, run_id), Update(set=fields))

@@ -154,6 +154,23 @@ class TaskInstanceStore:
             return False
         return True
 
+    def force_state(
+        self, dag_id: str, run_id: str, task_id: str, map_index: int, state: TIS,
+        *, from_state: TIS, try_number: int, fields: dict[str, Any],
+    ) -> bool:
+        """Put an unfinished task instance in `state` (a timed-out run's), if still as seen."""
+        cond = Condition("#st = :from AND try_number = :try", {"#st": "state"},
+                         {":from": str(from_state), ":try": try_number})
+        try:
+            self.table.update(
+                keys.ti_key(dag_id, run_id, task_id, map_index),
+                Update(set={"state": str(state), **fields}, remove=TIMER_ATTRS),
+                condition=cond,
+            )
+        except ConditionFailed:
+            return False
+        return True
+
     def touch_timer(
         self, dag_id: str, run_id: str, task_id: str, map_index: int, state: TIS, try_number: int,
         fields: dict[str, Any],
