@@ -1,7 +1,42 @@
-"""Deciding a task instance from its upstream tallies, per trigger rule.
+"""Deciding a task instance from its upstream tallies, per trigger rule, as Airflow 3 does.
 
 The decision needs only the counts of finished upstream task instances by state, which the
-engine keeps on the task instance itself, so it never reads the rest of the run."""
+engine keeps on the task instance itself, so it never reads the rest of the run. It is asked
+again each time one more upstream finishes, so a rule may decide before all are done.
+
+What each rule asks of the upstream task instances, and what the task becomes when they
+cannot give it:
+
+- all_success: all succeeded. Upstream_failed at the first failed or upstream_failed one,
+  else skipped at the first skipped one.
+- all_failed: all failed or upstream_failed. Skipped at the first success or skip.
+- all_done: all are done, in any state. The rule never skips nor fails the task.
+- all_done_min_one_success: all non-skipped ones are done and one succeeded. Skipped at the
+  first skipped one; upstream_failed when all are done and none succeeded.
+- all_skipped: all were skipped. Skipped at the first success, failure or upstream_failed.
+- one_success: one succeeded; runs at the first success without waiting for the others. When
+  all are done without one: skipped if all were skipped, else upstream_failed.
+- one_failed: one failed or is upstream_failed; runs at the first, without waiting. Skipped
+  when all are done without one.
+- one_done: one succeeded or failed (upstream_failed does not count); runs at the first,
+  without waiting. Skipped when all are done without one.
+- none_failed: all succeeded or were skipped. Upstream_failed at the first failed or
+  upstream_failed one.
+- none_failed_min_one_success: as none_failed, and one succeeded. Upstream_failed at the
+  first failed or upstream_failed one; skipped when all were skipped.
+- none_skipped: all are done and none was skipped. Skipped at the first skipped one.
+- always: runs at once.
+
+A task without upstream tasks runs, whatever its rule. A `removed` upstream counts as done,
+as in Airflow, but as neither a success, a failure nor a skip: all_success, all_failed,
+all_skipped, none_failed and none_failed_min_one_success then wait for ever once the others
+are done, where Airflow's scheduler fails the run as deadlocked.
+
+Airflow's code is `TriggerRuleDep` in airflow-core/src/airflow/ti_deps/deps/trigger_rule_dep.py
+(`_evaluate_direct_relatives`). With `flag_upstream_failed`, as the scheduler calls it, it first
+sets the task instance's state early for some counts; otherwise the task runs if the rule is
+met and waits if not. `decide` keeps the same two steps, for a task instance that is not
+mapped (map index -1), the only kind the engine decides."""
 
 from __future__ import annotations
 
@@ -47,58 +82,79 @@ class Tally:
 
 
 def decide(rule: TriggerRule | str, tally: Tally) -> Decision:
-    """What Airflow's trigger rule dependency concludes for these upstream counts."""
+    """What Airflow's trigger rule dependency concludes for these upstream counts.
+
+    A final state set early wins over the rule being met: Airflow's scheduler then no longer
+    finds the task instance schedulable."""
     rule = TriggerRule(str(rule))
-    t = tally
-    if t.total == 0 or rule is TriggerRule.ALWAYS:
+    if tally.total == 0 or rule is TriggerRule.ALWAYS:
         return Decision.RUN
-    failed_any = t.failed + t.upstream_failed
+    early = _early_state(rule, tally)
+    if early is not None:
+        return early
+    return Decision.RUN if _met(rule, tally) else Decision.WAIT
+
+
+def _early_state(rule: TriggerRule, t: Tally) -> Decision | None:
+    """The state Airflow sets with `flag_upstream_failed`, if any, possibly before all are done."""
+    failed_any = t.failed or t.upstream_failed
     if rule is TriggerRule.ALL_SUCCESS:
         if failed_any:
             return Decision.UPSTREAM_FAILED
+        return Decision.SKIP if t.skipped else None
+    if rule is TriggerRule.ALL_FAILED:
+        return Decision.SKIP if t.success or t.skipped else None
+    if rule is TriggerRule.ALL_DONE:
+        return None
+    if rule is TriggerRule.ALL_DONE_MIN_ONE_SUCCESS:
         if t.skipped:
             return Decision.SKIP
-        return Decision.RUN if t.all_done else Decision.WAIT
-    if rule is TriggerRule.ALL_FAILED:
-        if t.success or t.skipped:
-            return Decision.SKIP
-        return Decision.RUN if t.all_done else Decision.WAIT
-    if rule is TriggerRule.ALL_DONE:
-        return Decision.RUN if t.all_done else Decision.WAIT
-    if rule is TriggerRule.ALL_DONE_MIN_ONE_SUCCESS:
-        if not t.all_done:
-            return Decision.WAIT
-        return Decision.RUN if t.success else Decision.SKIP
-    if rule is TriggerRule.ALL_SKIPPED:
-        if t.success or failed_any:
-            return Decision.SKIP
-        return Decision.RUN if t.all_done else Decision.WAIT
-    if rule is TriggerRule.ONE_SUCCESS:
-        if t.success:
-            return Decision.RUN
-        if not t.all_done:
-            return Decision.WAIT
-        return Decision.UPSTREAM_FAILED if failed_any else Decision.SKIP
-    if rule is TriggerRule.ONE_FAILED:
-        if failed_any:
-            return Decision.RUN
-        return Decision.SKIP if t.all_done else Decision.WAIT
-    if rule is TriggerRule.ONE_DONE:
-        if t.success + t.failed:
-            return Decision.RUN
-        return Decision.SKIP if t.all_done else Decision.WAIT
-    if rule is TriggerRule.NONE_FAILED:
-        if failed_any:
+        non_skipped_done = t.success + t.failed + t.upstream_failed + t.removed
+        if non_skipped_done >= t.total - t.skipped and not t.success:
             return Decision.UPSTREAM_FAILED
-        return Decision.RUN if t.all_done else Decision.WAIT
+        return None
+    if rule is TriggerRule.ALL_SKIPPED:
+        return Decision.SKIP if t.success or failed_any else None
+    if rule is TriggerRule.ONE_SUCCESS:
+        if t.all_done and t.done == t.skipped:
+            return Decision.SKIP
+        return Decision.UPSTREAM_FAILED if t.all_done and not t.success else None
+    if rule is TriggerRule.ONE_FAILED:
+        return Decision.SKIP if t.all_done and not failed_any else None
+    if rule is TriggerRule.ONE_DONE:
+        return Decision.SKIP if t.all_done and not (t.failed or t.success) else None
+    if rule is TriggerRule.NONE_FAILED:
+        return Decision.UPSTREAM_FAILED if failed_any else None
     if rule is TriggerRule.NONE_FAILED_MIN_ONE_SUCCESS:
         if failed_any:
             return Decision.UPSTREAM_FAILED
-        if not t.all_done:
-            return Decision.WAIT
-        return Decision.RUN if t.success else Decision.SKIP
+        return Decision.SKIP if t.skipped == t.total else None
     if rule is TriggerRule.NONE_SKIPPED:
-        if t.skipped:
-            return Decision.SKIP
-        return Decision.RUN if t.all_done else Decision.WAIT
+        return Decision.SKIP if t.skipped else None
+    raise ValueError(f"Unknown trigger rule {rule}")
+
+
+def _met(rule: TriggerRule, t: Tally) -> bool:
+    """Whether the rule lets the task run, when no state was set early."""
+    if rule is TriggerRule.ALL_SUCCESS:
+        return t.total - t.success <= 0
+    if rule is TriggerRule.ALL_FAILED:
+        return t.total - t.failed - t.upstream_failed <= 0
+    if rule is TriggerRule.ALL_DONE:
+        return t.all_done
+    if rule is TriggerRule.ALL_DONE_MIN_ONE_SUCCESS:
+        non_skipped_done = t.success + t.failed + t.upstream_failed + t.removed
+        return not t.skipped and non_skipped_done >= t.total - t.skipped and t.success > 0
+    if rule is TriggerRule.ALL_SKIPPED:
+        return t.total - t.skipped <= 0
+    if rule is TriggerRule.ONE_SUCCESS:
+        return t.success > 0
+    if rule is TriggerRule.ONE_FAILED:
+        return bool(t.failed or t.upstream_failed)
+    if rule is TriggerRule.ONE_DONE:
+        return t.success + t.failed > 0
+    if rule in (TriggerRule.NONE_FAILED, TriggerRule.NONE_FAILED_MIN_ONE_SUCCESS):
+        return t.total - t.success - t.skipped <= 0
+    if rule is TriggerRule.NONE_SKIPPED:
+        return t.all_done and not t.skipped
     raise ValueError(f"Unknown trigger rule {rule}")
