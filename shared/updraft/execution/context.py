@@ -79,17 +79,28 @@ class RuntimeTaskInstance:
         map_indexes: int | list[int] | None = None,
         default: Any = None,
     ) -> Any:
-        """Airflow's shapes: one task id gives its value; a list of them gives a list."""
+        """Airflow's shapes: one task id gives its value (a mapped task's: the list of its
+        instances' values); a list of task ids gives a list."""
         if task_ids is None:
             task_ids = self.task_id
         single = isinstance(task_ids, str)
         ids = [task_ids] if single else list(task_ids)
-        index = -1 if map_indexes is None else map_indexes
-        values = []
-        for task_id in ids:
-            found, value = self._xcoms.get(self.dag_id, self.run_id, task_id, index, key)  # type: ignore[arg-type]
-            values.append(value if found else default)
+        values = [self._pull_one(task_id, key, map_indexes, default) for task_id in ids]  # type: ignore[arg-type]
         return values[0] if single else values
+
+    def _pull_one(self, task_id: str, key: str, map_indexes: int | list[int] | None, default: Any) -> Any:
+        if isinstance(map_indexes, list):
+            return [self._pull_one(task_id, key, index, default) for index in map_indexes]
+        if map_indexes is None and self._is_mapped(task_id):
+            return self._xcoms.get_all_indexes(self.dag_id, self.run_id, task_id, key)
+        index = -1 if map_indexes is None else map_indexes
+        found, value = self._xcoms.get(self.dag_id, self.run_id, task_id, index, key)
+        return value if found else default
+
+    def _is_mapped(self, task_id: str) -> bool:
+        dag = getattr(self.task, "dag", None)
+        other = dag.task_dict.get(task_id) if dag is not None else None
+        return bool(getattr(other, "is_mapped", False))
 
 
 def build_context(

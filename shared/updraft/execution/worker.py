@@ -70,7 +70,7 @@ def run_message(
         assert found is not None
         if run.state is not DagRunState.RUNNING:
             return
-        advance(services, run, serialized, [(found.task_id, found.state)], now, recovering=True,
+        advance(services, run, serialized, [(found.task_id, found.state, found.map_index)], now, recovering=True,
                 skips=skip_plans(found))
         return
     outcome, log_text = execute(services, run, claimed, seconds_left() if seconds_left else None)
@@ -95,7 +95,12 @@ def execute(
         task_log.info("Running %s.%s run_id=%s try=%s", run.dag_id, ti.task_id, run.run_id, ti.try_number)
         try:
             dag = load_pinned_dag(services, run)
-            task = copy.copy(dag.get_task(ti.task_id))
+            task = dag.get_task(ti.task_id)
+            if getattr(task, "is_mapped", False):
+                puller = RuntimeTaskInstance(task, run, ti.try_number, ti.map_index, services.xcoms)
+                task = task.unmap(ti.map_index, lambda arg: puller.xcom_pull(task_ids=arg.operator.task_id, key=arg.key))
+            else:
+                task = copy.copy(task)
             runtime_ti = RuntimeTaskInstance(task, run, ti.try_number, ti.map_index, services.xcoms)
             context = build_context(dag, task, run, runtime_ti)
             render_template_fields(task, context)

@@ -7,14 +7,15 @@ was cut short keeps a timer, and the scheduler starts it again; every step is id
 from __future__ import annotations
 
 import logging
+from collections import deque
 from datetime import datetime, timedelta
 from typing import Any
 
 from updraft.exceptions import DagRunAlreadyExists
 from updraft.models.records import DagRun
-from updraft.models.serialized import roots
+from updraft.models.serialized import roots, tasks_by_id
 from updraft.models.states import FINISHED_STATES, DagRunState, DagRunType, TaskInstanceState as TIS
-from updraft.models.taskinstance import Advance, advance, finish_run_if_done, make_ready
+from updraft.models.taskinstance import Advance, advance, expand_mapped, finish_run_if_done, make_ready
 from updraft.store.keys import run_pk
 from updraft.store.timers import timer_fields
 from updraft.timeutil import iso
@@ -74,13 +75,16 @@ def start_dag_run(services: Any, run: DagRun, now: datetime) -> Advance:
         run.state = DagRunState.RUNNING
         run.start_date = iso(now)
     result = Advance()
-    finished = []
+    finished: deque[tuple[str, TIS, int]] = deque()
+    tasks = tasks_by_id(serialized)
     for task in roots(serialized):
-        if make_ready(services, run, task, now, result):
-            finished.append((task["task_id"], TIS.SUCCESS))
+        if task.get("is_mapped"):
+            expand_mapped(services, run, tasks, task, now, result, finished, recovering=True)
+        elif make_ready(services, run, task, now, result):
+            finished.append((task["task_id"], TIS.SUCCESS, -1))
     services.queue.send(result.queued)
     if finished:
-        more = advance(services, run, serialized, finished, now)
+        more = advance(services, run, serialized, list(finished), now)
         result.queued += more.queued
         result.decided += more.decided
     result.run_state = finish_run_if_done(services, run.dag_id, run.run_id, now)

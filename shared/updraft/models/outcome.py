@@ -83,4 +83,4 @@ def record(
         run.dag_id, run.run_id, ti.task_id, ti.map_index, outcome.state, from_state=TIS.RUNNING,
         try_number=ti.try_number, fields=common, run_counters=run_counters(task, outcome.state),
     ):
-        advance(services, run, serialized, [(ti.task_id, outcome.state)], now, skips=skips)
+        advance(services, run, serialized, [(ti.task_id, outcome.state, ti.map_index)], now, skips=skips)

@@ -112,6 +112,8 @@ class TaskInstance:
     error: str | None = None
     skip_downstream: list[str] = field(default_factory=list)
     skip_descendants: bool = False
+    map_length: int | None = None
+    upstream_lengths: dict[str, int] = field(default_factory=dict)
 
     @classmethod
     def from_item(cls, item: dict[str, Any]) -> "TaskInstance":
@@ -138,4 +140,6 @@ class TaskInstance:
             error=item.get("error"),
             skip_downstream=list(item.get("skip_downstream") or []),
             skip_descendants=bool(item.get("skip_descendants", False)),
+            map_length=item.get("map_length"),
+            upstream_lengths={k[4:]: int(v) for k, v in item.items() if k.startswith("upn_")},
         )

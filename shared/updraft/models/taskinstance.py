@@ -16,6 +16,8 @@ from updraft.dispatch.messages import TaskMessage
 from updraft.models.records import DagRun
 from updraft.models.serialized import tasks_by_id
 from updraft.models.states import FAILED_STATES, DagRunState, TaskInstanceState as TIS
+from updraft.exceptions import AirflowException
+from updraft.models.mapping import mapped_length, tally_key, upstream_total
 from updraft.models.trigger_rules import Decision, Tally, decide
 from updraft.store.keys import ti_pk
 from updraft.store.timers import timer_fields
@@ -54,14 +56,15 @@ def queue_fields(services: Any, shard_of: str, now: datetime) -> dict[str, Any]:
 
 
 def make_ready(
-    services: Any, run: DagRun, task: dict[str, Any], now: datetime, result: Advance
+    services: Any, run: DagRun, task: dict[str, Any], now: datetime, result: Advance,
+    map_index: int = -1,
 ) -> bool:
     """A task whose trigger rule says run: queue it (or, for EmptyOperator, mark it done).
 
     Returns True if the task instance finished here and its downstream must be advanced."""
     task_id = task["task_id"]
-    shard_of = f"{ti_pk(run.dag_id, run.run_id)}#{task_id}"
-    if task.get("is_empty"):
+    shard_of = f"{ti_pk(run.dag_id, run.run_id)}#{task_id}#{map_index}"
+    if task.get("is_empty") and map_index < 0:
         done = services.tis.finish(
             run.dag_id, run.run_id, task_id, -1, TIS.SUCCESS, from_state=TIS.NONE, try_number=None,
             fields={"start_date": iso(now), "end_date": iso(now), "duration": 0.0,
@@ -72,18 +75,63 @@ def make_ready(
             result.decided.append((task_id, TIS.SUCCESS))
         return done
     if services.tis.queue(
-        run.dag_id, run.run_id, task_id, -1, 1,
+        run.dag_id, run.run_id, task_id, map_index, 1,
         {**queue_fields(services, shard_of, now), "operator": task["task_type"]},
     ):
-        result.queued.append(TaskMessage(run.dag_id, run.run_id, task_id, try_number=1))
+        result.queued.append(TaskMessage(run.dag_id, run.run_id, task_id, try_number=1, map_index=map_index))
     return False
+
+
+def expand_mapped(
+    services: Any, run: DagRun, tasks: dict[str, dict[str, Any]], task: dict[str, Any], now: datetime,
+    result: Advance, pending: deque[tuple[str, TIS, int]], *, recovering: bool = False,
+) -> None:
+    """A mapped task whose upstreams are done: count its instances, tell its downstream
+    task instances how many to wait for, and queue the instances. Expanding to nothing skips
+    it; a length that cannot be had (or is over the limit) fails it."""
+    task_id = task["task_id"]
+    try:
+        length = mapped_length(services, run, tasks, task)
+    except AirflowException as err:
+        if services.tis.finish(
+            run.dag_id, run.run_id, task_id, -1, TIS.FAILED, from_state=TIS.NONE, try_number=None,
+            fields={"end_date": iso(now), "operator": task["task_type"], "error": str(err)},
+            run_counters=run_counters(task, TIS.FAILED),
+        ):
+            log.warning("%s.%s cannot expand: %s", run.dag_id, task_id, err)
+            result.decided.append((task_id, TIS.FAILED))
+            pending.append((task_id, TIS.FAILED, -1))
+        return
+    if length == 0:
+        if services.tis.finish(
+            run.dag_id, run.run_id, task_id, -1, TIS.SKIPPED, from_state=TIS.NONE, try_number=None,
+            fields={"end_date": iso(now), "operator": task["task_type"], "map_length": 0},
+            run_counters=run_counters(task, TIS.SKIPPED),
+        ):
+            result.decided.append((task_id, TIS.SKIPPED))
+            pending.append((task_id, TIS.SKIPPED, -1))
+        return
+    if not services.tis.expand(run.dag_id, run.run_id, task_id, length, {"operator": task["task_type"]}) \
+            and not recovering:
+        return
+    queue_instances(services, run, task, length, now, result)
+
+
+def queue_instances(
+    services: Any, run: DagRun, task: dict[str, Any], length: int, now: datetime, result: Advance
+) -> None:
+    """Downstream task instances learn the length first, then the instances are queued."""
+    for down_id in task["downstream"]:
+        services.tis.set_upstream_length(run.dag_id, run.run_id, down_id, task["task_id"], length)
+    for map_index in range(length):
+        make_ready(services, run, task, now, result, map_index)
 
 
 def advance(
     services: Any,
     run: DagRun,
     serialized: dict[str, Any],
-    finished: list[tuple[str, TIS]],
+    finished: list[tuple[str, TIS]] | list[tuple[str, TIS, int]],
     now: datetime,
     *,
     recovering: bool = False,
@@ -95,9 +143,11 @@ def advance(
     downstream found already decided is advanced again, in case that attempt died before."""
     tasks = tasks_by_id(serialized)
     result = Advance()
-    pending: deque[tuple[str, TIS]] = deque(finished)
+    pending: deque[tuple[str, TIS, int]] = deque(
+        (entry[0], entry[1], entry[2] if len(entry) > 2 else -1) for entry in finished  # type: ignore[misc]
+    )
     while pending:
-        task_id, state = pending.popleft()
+        task_id, state, map_index = pending.popleft()
         skipped_here: set[str] = set()
         if skips and task_id in skips:
             skipped_here = skip_directly(services, run, tasks, skips[task_id], now, result, pending, recovering)
@@ -105,15 +155,17 @@ def advance(
             if down_id in skipped_here:
                 continue
             down = tasks[down_id]
-            ti = services.tis.tally(run.dag_id, run.run_id, down_id, -1, task_id, state)
+            ti = services.tis.tally(run.dag_id, run.run_id, down_id, -1, tally_key(task_id, map_index), state)
             if ti.state is not TIS.NONE:
                 if recovering and ti.state in DECIDED_STATES and not _ran(ti):
-                    pending.append((down_id, ti.state))
+                    pending.append((down_id, ti.state, -1))
+                elif recovering and ti.state is TIS.SCHEDULED and ti.map_length:
+                    queue_instances(services, run, down, ti.map_length, now, result)
                 continue
             decision = decide(
                 down["trigger_rule"],
                 Tally(
-                    total=len(down["upstream"]),
+                    total=upstream_total(down["upstream"], ti.upstream_lengths),
                     success=len(ti.up_success),
                     failed=len(ti.up_failed),
                     skipped=len(ti.up_skipped),
@@ -124,8 +176,10 @@ def advance(
             if decision is Decision.WAIT:
                 continue
             if decision is Decision.RUN:
-                if make_ready(services, run, down, now, result):
-                    pending.append((down_id, TIS.SUCCESS))
+                if down.get("is_mapped"):
+                    expand_mapped(services, run, tasks, down, now, result, pending, recovering=recovering)
+                elif make_ready(services, run, down, now, result):
+                    pending.append((down_id, TIS.SUCCESS, -1))
                 continue
             final = decision.final_state
             assert final is not None
@@ -135,9 +189,9 @@ def advance(
                 run_counters=run_counters(down, final),
             ):
                 result.decided.append((down_id, final))
-                pending.append((down_id, final))
+                pending.append((down_id, final, -1))
             elif recovering:
-                pending.append((down_id, final))
+                pending.append((down_id, final, -1))
     services.queue.send(result.queued)
     for message in result.queued:
         log.info("queued %s.%s try %s", message.dag_id, message.task_id, message.try_number)
@@ -152,7 +206,7 @@ def skip_directly(
     plan: tuple[set[str], bool],
     now: datetime,
     result: Advance,
-    pending: deque[tuple[str, TIS]],
+    pending: deque[tuple[str, TIS, int]],
     recovering: bool,
 ) -> set[str]:
     """Mark the task instances a branch did not follow (or a short circuit cut off) skipped.
@@ -177,7 +231,7 @@ def skip_directly(
         if done:
             result.decided.append((target, TIS.SKIPPED))
         if (done or recovering) and not descendants:
-            pending.append((target, TIS.SKIPPED))
+            pending.append((target, TIS.SKIPPED, -1))
     return set(direct)
 
 

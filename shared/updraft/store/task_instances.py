@@ -25,6 +25,10 @@ UPSTREAM_SET = {
 }
 
 
+# `upn_<task_id>` on a task instance: how many instances its mapped upstream task has.
+UPSTREAM_LENGTH_PREFIX = "upn_"
+
+
 def _identity(dag_id: str, run_id: str) -> dict[str, Any]:
     return {"dag_id": dag_id, "run_id": run_id, "kind": "ti"}
 
@@ -200,6 +204,34 @@ class TaskInstanceStore:
             returns="ALL_NEW",
         )
         return TaskInstance.from_item(item)
+
+    def expand(
+        self, dag_id: str, run_id: str, task_id: str, length: int, fields: dict[str, Any]
+    ) -> bool:
+        """A mapped task's decision record (map index -1) becomes `scheduled` with its length,
+        and the run counts its instances, atomically: a repeat finds it done."""
+        ti_op = self.table.transact_update(
+            keys.ti_key(dag_id, run_id, task_id, -1),
+            Update(set={**_identity(dag_id, run_id), "state": str(TIS.SCHEDULED), "map_length": length,
+                        **fields}),
+            Condition("attribute_not_exists(#st) OR #st = :none", {"#st": "state"}, {":none": str(TIS.NONE)}),
+        )
+        run_op = self.table.transact_update(keys.run_key(dag_id, run_id), Update(add={"tis_total": length - 1}))
+        try:
+            self.table.transact([ti_op, run_op])
+        except ConditionFailed:
+            return False
+        return True
+
+    def set_upstream_length(
+        self, dag_id: str, run_id: str, task_id: str, upstream: str, length: int
+    ) -> None:
+        """Tell a downstream task instance how many instances a mapped upstream has."""
+        self.table.update(
+            keys.ti_key(dag_id, run_id, task_id, -1),
+            Update(set={**_identity(dag_id, run_id), f"{UPSTREAM_LENGTH_PREFIX}{upstream}": length},
+                   set_if_absent={"state": str(TIS.NONE), "try_number": 0}),
+        )
 
     def batch_get(self, dag_id: str, run_id: str, task_ids: Sequence[str]) -> list[TaskInstance]:
         items = self.table.batch_get([keys.ti_key(dag_id, run_id, t) for t in task_ids])

@@ -41,6 +41,8 @@ class XComStore:
             "kind": "xcom", "dag_id": dag_id, "run_id": run_id, "task_id": task_id,
             "map_index": map_index, "key": key,
         }
+        if isinstance(value, (list, dict)):
+            item["length"] = len(value)  # what mapping over this value needs, without reading it
         if len(text.encode()) > MAX_INLINE_BYTES:
             object_key = xcom_object_key(dag_id, run_id, task_id, map_index, key)
             self.bucket.put(object_key, text, content_type="application/json")
@@ -58,6 +60,19 @@ class XComStore:
         if item is None:
             return False, None
         return True, self._value(item)
+
+    def length(self, dag_id: str, run_id: str, task_id: str, map_index: int, key: str) -> int | None:
+        """The length of a list or dict XCom (None if absent or neither), read without the value."""
+        item = self.table.get(keys.xcom_key(dag_id, run_id, task_id, map_index, key), consistent=True)
+        return int(item["length"]) if item and "length" in item else None
+
+    def get_all_indexes(self, dag_id: str, run_id: str, task_id: str, key: str) -> list[Any]:
+        """A mapped task's values for `key`, in map index order (missing ones left out)."""
+        found = []
+        for item in self.table.query_all(keys.xcom_pk(dag_id, run_id), sk_prefix=f"{task_id}#", consistent=True):
+            if item.get("key") == key and item.get("task_id") == task_id and int(item["map_index"]) >= 0:
+                found.append((int(item["map_index"]), self._value(item)))
+        return [value for _, value in sorted(found, key=lambda pair: pair[0])]
 
     def list(self, dag_id: str, run_id: str) -> list[dict[str, Any]]:
         out = []
