@@ -15,7 +15,7 @@ from typing import Any
 from updraft.dispatch.messages import TaskMessage
 from updraft.models.records import DagRun
 from updraft.models.serialized import tasks_by_id
-from updraft.models.states import FAILED_STATES, DagRunState, TaskInstanceState as TIS
+from updraft.models.states import FAILED_STATES, FINISHED_STATES, DagRunState, TaskInstanceState as TIS
 from updraft.exceptions import AirflowException
 from updraft.models.mapping import mapped_length, tally_key, upstream_total
 from updraft.models.trigger_rules import Decision, Tally, decide
@@ -146,6 +146,9 @@ def advance(
     pending: deque[tuple[str, TIS, int]] = deque(
         (entry[0], entry[1], entry[2] if len(entry) > 2 else -1) for entry in finished  # type: ignore[misc]
     )
+    # Whether a downstream task instance is left unfinished: then the run cannot be done yet,
+    # and reading it to find out is saved.
+    open_downstream = False
     while pending:
         task_id, state, map_index = pending.popleft()
         skipped_here: set[str] = set()
@@ -157,6 +160,7 @@ def advance(
             down = tasks[down_id]
             ti = services.tis.tally(run.dag_id, run.run_id, down_id, -1, tally_key(task_id, map_index), state)
             if ti.state is not TIS.NONE:
+                open_downstream = open_downstream or ti.state not in FINISHED_STATES
                 if recovering and ti.state in DECIDED_STATES and not _ran(ti):
                     pending.append((down_id, ti.state, -1))
                 elif recovering and ti.state is TIS.SCHEDULED and ti.map_length:
@@ -174,12 +178,16 @@ def advance(
                 ),
             )
             if decision is Decision.WAIT:
+                open_downstream = True
                 continue
             if decision is Decision.RUN:
                 if down.get("is_mapped"):
+                    open_downstream = True
                     expand_mapped(services, run, tasks, down, now, result, pending, recovering=recovering)
                 elif make_ready(services, run, down, now, result):
                     pending.append((down_id, TIS.SUCCESS, -1))
+                else:
+                    open_downstream = True
                 continue
             final = decision.final_state
             assert final is not None
@@ -195,7 +203,8 @@ def advance(
     services.queue.send(result.queued)
     for message in result.queued:
         log.info("queued %s.%s try %s", message.dag_id, message.task_id, message.try_number)
-    result.run_state = finish_run_if_done(services, run.dag_id, run.run_id, now)
+    if recovering or not open_downstream:
+        result.run_state = finish_run_if_done(services, run.dag_id, run.run_id, now)
     return result
 
 
