@@ -15,6 +15,7 @@ from updraft.models.states import TriggerRule
 
 if TYPE_CHECKING:
     from updraft.authoring.dag import DAG
+    from updraft.authoring.taskgroup import TaskGroup
     from updraft.execution.context import Context
 
 DEFAULT_RETRY_DELAY = timedelta(seconds=300)
@@ -51,6 +52,9 @@ class _OperatorMeta(type):
                 self._defaults_applied = True
                 dag = kwargs.get("dag") or context.current()
                 defaults = dict(getattr(dag, "default_args", None) or {})
+                # A task group's default_args (merged with its parents') come after the DAG's.
+                group = _task_group_for(kwargs.get("task_group"), dag)
+                defaults.update(getattr(group, "default_args", None) or {})
                 defaults.update(kwargs.pop("default_args", None) or {})
                 accepted = _init_params(type(self))
                 for key, value in defaults.items():
@@ -63,20 +67,38 @@ class _OperatorMeta(type):
 
 
 class DependencyMixin:
-    """`>>` and `<<` between tasks, XComArgs and lists of them."""
+    """`>>` and `<<` between tasks, XComArgs, task groups and lists of them."""
 
     def _tasks(self) -> list["BaseOperator"]:
+        """The tasks that edges into this node go to (a task group's roots)."""
         raise NotImplementedError
 
+    def _leaves(self) -> list["BaseOperator"]:
+        """The tasks that edges out of this node leave from (a task group's leaves)."""
+        return self._tasks()
+
+    def update_relative(self, other: Any, upstream: bool = True) -> None:
+        """Note `other` as upstream (or downstream) of this node; task groups keep it."""
+
     def set_downstream(self, other: Any) -> None:
-        for mine in self._tasks():
-            for theirs in _as_tasks(other):
-                mine._link(theirs)
+        mine = self._leaves()
+        for node in _as_nodes(other):
+            self.update_relative(node, upstream=False)
+            for task in mine:
+                node.update_relative(task, upstream=True)
+            for theirs in node._tasks():
+                for task in mine:
+                    task._link(theirs)
 
     def set_upstream(self, other: Any) -> None:
-        for theirs in _as_tasks(other):
-            for mine in self._tasks():
-                theirs._link(mine)
+        mine = self._tasks()
+        for node in _as_nodes(other):
+            self.update_relative(node, upstream=True)
+            for task in mine:
+                node.update_relative(task, upstream=False)
+            for theirs in node._leaves():
+                for task in mine:
+                    theirs._link(task)
 
     def __rshift__(self, other: Any) -> Any:
         self.set_downstream(other)
@@ -98,14 +120,32 @@ class DependencyMixin:
 
 
 def _as_tasks(obj: Any) -> list["BaseOperator"]:
+    out: list[BaseOperator] = []
+    for node in _as_nodes(obj):
+        out.extend(node._tasks())
+    return out
+
+
+def _as_nodes(obj: Any) -> list[DependencyMixin]:
+    """The tasks, XComArgs and task groups in `obj`, which may be a (nested) list of them."""
     if isinstance(obj, DependencyMixin):
-        return obj._tasks()
+        return [obj]
     if isinstance(obj, (list, tuple, set)):
-        out: list[BaseOperator] = []
+        out: list[DependencyMixin] = []
         for item in obj:
-            out.extend(_as_tasks(item))
+            out.extend(_as_nodes(item))
         return out
     raise TypeError(f"Cannot set a dependency on {obj!r}: expected a task, an XComArg or a list")
+
+
+def _task_group_for(task_group: Any, dag: "DAG | None") -> "TaskGroup | None":
+    """The task group a new task joins: the one given, else the innermost open
+    `with TaskGroup` block, else the root group of its DAG."""
+    if task_group is not None:
+        return task_group
+    from updraft.authoring.taskgroup import current_group
+
+    return current_group(dag)
 
 
 class BaseOperator(DependencyMixin, metaclass=_OperatorMeta):
@@ -146,9 +186,16 @@ class BaseOperator(DependencyMixin, metaclass=_OperatorMeta):
         start_date: Any = None,
         end_date: Any = None,
         dag: "DAG | None" = None,
+        task_group: "TaskGroup | None" = None,
     ) -> None:
-        validate_key(task_id)
-        self.task_id = task_id
+        # Task groups: inside `with TaskGroup("g")` the task id is `g.<task_id>`.
+        self.task_group: TaskGroup | None = _task_group_for(task_group, dag)
+        full_id = task_id
+        if self.task_group is not None:
+            dag = dag or self.task_group.dag
+            full_id = self.task_group.child_id(task_id) if isinstance(task_id, str) else task_id
+        validate_key(full_id)
+        self.task_id = full_id
         self.owner = owner
         self.retries = int(retries or 0)
         self.retry_delay = _as_timedelta(retry_delay)
@@ -254,10 +301,10 @@ def chain(*tasks: Any) -> None:
                     f"Got {len(up)} and {len(down)}."
                 )
             for u, d in zip(up, down):
-                _as_tasks(u)[0].set_downstream(d)
+                _as_nodes(u)[0].set_downstream(d)
         elif isinstance(up, (list, tuple)):
             for u in up:
-                _as_tasks(u)[0].set_downstream(down)
+                _as_nodes(u)[0].set_downstream(down)
         else:
             up.set_downstream(down)
 

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from updraft.authoring import context
+from updraft.authoring.taskgroup import TaskGroup
 from updraft.authoring.validation import validate_key
 from updraft.exceptions import AirflowDagCycleException, DuplicateTaskIdFound
 from updraft.timeutil import coerce_datetime
@@ -73,6 +74,8 @@ class DAG:
         self.on_success_callback = on_success_callback
         self.on_failure_callback = on_failure_callback
         self.task_dict: dict[str, BaseOperator] = {}
+        # The root task group: it holds the top-level tasks and groups.
+        self.task_group = TaskGroup.create_root(self)
         self.timetable = self._make_timetable(schedule)
 
     def _make_timetable(self, schedule: Any) -> "Timetable":
@@ -126,12 +129,25 @@ class DAG:
             raise TaskNotFound(f"Task {task_id} not found in DAG '{self.dag_id}'") from None
 
     def add_task(self, task: "BaseOperator") -> None:
-        if task.task_id in self.task_dict and self.task_dict[task.task_id] is not task:
+        known = self.task_dict.get(task.task_id)
+        # A task id may not reuse a task group's id either (Airflow's used_group_ids).
+        if (known is not None and known is not task) or (
+            known is None and task.task_id in self.task_group.used_group_ids
+        ):
             raise DuplicateTaskIdFound(
                 f"Task id '{task.task_id}' has already been added to the DAG "
                 f"'{self.dag_id}' in {self.fileloc}"
             )
         self.task_dict[task.task_id] = task
+        # Task groups: every task is in one, the root group when no other.
+        group = getattr(task, "task_group", None)
+        (self.task_group if group is None else group).add(task)
+        self.task_group.used_group_ids.add(task.task_id)
+
+    @property
+    def task_group_dict(self) -> dict[str, TaskGroup]:
+        """Every task group of the DAG (the root group aside), by full group id."""
+        return {k: g for k, g in self.task_group.get_task_group_dict().items() if k is not None}
 
     @property
     def roots(self) -> list["BaseOperator"]:

@@ -7,11 +7,13 @@ import hashlib
 import json
 from typing import TYPE_CHECKING, Any
 
+from updraft.authoring.params import serialize_params
 from updraft.timeutil import iso
 
 if TYPE_CHECKING:
     from updraft.authoring.baseoperator import BaseOperator
     from updraft.authoring.dag import DAG
+    from updraft.authoring.taskgroup import TaskGroup
 
 SERIALIZATION_VERSION = 1
 
@@ -36,6 +38,30 @@ def serialize_task(task: "BaseOperator") -> dict[str, Any]:
         "doc_md": task.doc_md,
         "ui_color": task.ui_color,
         "is_empty": task.task_type == "EmptyOperator",
+        "task_group_id": task.task_group.group_id if task.task_group is not None else None,
+    }
+
+
+def serialize_task_group(group: "TaskGroup") -> dict[str, Any]:
+    """A task group and the groups inside it, for the UI and for branching into groups:
+    `task_ids` are its own tasks, `groups` its child groups, in the order they were added;
+    `roots` the tasks an edge into the group reaches."""
+    from updraft.authoring.taskgroup import TaskGroup
+
+    return {
+        "group_id": group.group_id,
+        "label": group.label,
+        "prefix_group_id": group.prefix_group_id,
+        "tooltip": group.tooltip,
+        "ui_color": group.ui_color,
+        "ui_fgcolor": group.ui_fgcolor,
+        "task_ids": [c.task_id for c in group.children.values() if not isinstance(c, TaskGroup)],
+        "groups": [
+            serialize_task_group(c) for c in group.children.values() if isinstance(c, TaskGroup)
+        ],
+        "roots": [t.task_id for t in group.roots],
+        "upstream_task_ids": sorted(group.upstream_task_ids),
+        "downstream_task_ids": sorted(group.downstream_task_ids),
     }
 
 
@@ -55,12 +81,13 @@ def serialize_dag(dag: "DAG", fileloc: str) -> dict[str, Any]:
         "doc_md": dag.doc_md,
         "tags": list(dag.tags),
         "owners": sorted({t.owner for t in dag.tasks}) or ["airflow"],
-        "params": _jsonable(dag.params),
+        "params": _jsonable(serialize_params(dag.params)),
         "max_active_runs": dag.max_active_runs,
         "max_active_tasks": dag.max_active_tasks,
         "dagrun_timeout": dag.dagrun_timeout.total_seconds() if dag.dagrun_timeout else None,
         "is_paused_upon_creation": dag.is_paused_upon_creation,
         "tasks": [serialize_task(t) for t in dag.topological_sort()],
+        "task_group": serialize_task_group(dag.task_group),
     }
     body["version_hash"] = dag_hash(body)
     return body

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+import re
+import typing
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from updraft.authoring import context as dag_context
 from updraft.authoring.xcomarg import XComArg
+from updraft.operators.branch import BranchPythonOperator, ShortCircuitOperator
 from updraft.operators.python import PythonOperator
 
 
@@ -24,26 +27,63 @@ class DecoratedPythonOperator(PythonOperator):
         return self._context_kwargs(context)
 
 
+class _BranchPythonDecoratedOperator(DecoratedPythonOperator, BranchPythonOperator):
+    """The operator behind `@task.branch`."""
+
+    custom_operator_name = "@task.branch"
+
+
+class _ShortCircuitDecoratedOperator(DecoratedPythonOperator, ShortCircuitOperator):
+    """The operator behind `@task.short_circuit`."""
+
+    custom_operator_name = "@task.short_circuit"
+
+
+def _infer_multiple_outputs(function: Callable[..., Any]) -> bool:
+    """Airflow's rule: a function annotated to return a mapping (`-> dict[str, int]`) pushes
+    each key as its own XCom."""
+    if "return" not in getattr(function, "__annotations__", {}):
+        return False
+    try:
+        def fake() -> None: ...
+
+        fake.__annotations__ = {"return": function.__annotations__["return"]}
+        return_type = typing.get_type_hints(fake, function.__globals__).get("return", Any)
+    except (NameError, TypeError, AttributeError):
+        return False  # not resolvable at run time (a TYPE_CHECKING import, a bad annotation)
+    ttype = getattr(return_type, "__origin__", return_type)
+    return isinstance(ttype, type) and issubclass(ttype, Mapping)
+
+
 class _TaskDecorator:
     """What `@task` returns: calling it inside a DAG adds a task and returns its XComArg."""
 
-    def __init__(self, function: Callable[..., Any], kwargs: dict[str, Any]) -> None:
+    def __init__(
+        self,
+        function: Callable[..., Any],
+        kwargs: dict[str, Any],
+        operator_class: type[DecoratedPythonOperator] = DecoratedPythonOperator,
+    ) -> None:
         functools.update_wrapper(self, function)
         self.function = function
         self.kwargs = kwargs
+        self.operator_class = operator_class
+        # Given (True/False) wins; None or absent: inferred from the return annotation.
+        if self.kwargs.get("multiple_outputs") is None:
+            self.kwargs = {**kwargs, "multiple_outputs": _infer_multiple_outputs(function)}
 
     def override(self, **kwargs: Any) -> "_TaskDecorator":
-        return _TaskDecorator(self.function, {**self.kwargs, **kwargs})
+        return _TaskDecorator(self.function, {**self.kwargs, **kwargs}, self.operator_class)
 
     def __call__(self, *args: Any, **kwargs: Any) -> XComArg:
         options = dict(self.kwargs)
         task_id = options.pop("task_id", None) or self.function.__name__
         dag = options.get("dag") or dag_context.current()
         if dag is not None:
-            task_id = _unique_task_id(task_id, dag.task_ids)
+            task_id = _unique_task_id(task_id, dag, options.get("task_group"))
         if options.get("doc_md") is None and self.function.__doc__:
             options["doc_md"] = self.function.__doc__
-        operator = DecoratedPythonOperator(
+        operator = self.operator_class(
             task_id=task_id,
             python_callable=self.function,
             op_args=list(args),
@@ -53,21 +93,23 @@ class _TaskDecorator:
         return XComArg(operator)
 
 
-def _unique_task_id(task_id: str, existing: list[str]) -> str:
-    """Airflow's rule for a decorated task called twice: `name`, `name__1`, `name__2`, …"""
-    if task_id not in existing:
+def _unique_task_id(task_id: str, dag: Any, task_group: Any = None) -> str:
+    """Airflow's rule for a decorated task called twice: `name`, `name__1`, `name__2`, …
+    compared with the ids in the DAG, inside a task group with the group's prefix."""
+    from updraft.authoring.taskgroup import current_group
+
+    group = task_group if task_group is not None else current_group(dag)
+    full_id = group.child_id(task_id) if group is not None else task_id
+    if full_id not in dag.task_dict:
         return task_id
-    base = task_id.split("__")[0]
-    taken = [
-        int(t.rsplit("__", 1)[1])
-        for t in existing
-        if t.startswith(f"{base}__") and t.rsplit("__", 1)[1].isdigit()
-    ]
-    return f"{base}__{max(taken, default=0) + 1}"
+    prefix = re.escape(re.split(r"__\d+$", full_id)[0])
+    taken = [int(m.group(1)) for t in dag.task_ids if (m := re.match(rf"^{prefix}__(\d+)$", t))]
+    core = re.split(r"__\d+$", task_id)[0]
+    return f"{core}__{max(taken, default=0) + 1}"
 
 
 class _TaskFactory:
-    """`task`, `task(...)` and `task.python(...)`."""
+    """`task`, `task(...)`, `task.python(...)`, `task.branch(...)`, `task.short_circuit(...)`."""
 
     def __call__(self, python_callable: Callable[..., Any] | None = None, **kwargs: Any) -> Any:
         return self.python(python_callable, **kwargs)
@@ -76,6 +118,24 @@ class _TaskFactory:
         if python_callable is not None:
             return _TaskDecorator(python_callable, kwargs)
         return lambda fn: _TaskDecorator(fn, kwargs)
+
+    def branch(self, python_callable: Callable[..., Any] | None = None, **kwargs: Any) -> Any:
+        """`@task.branch`: the function returns the task id(s) or task group id(s) to follow."""
+        return _decorate(python_callable, kwargs, _BranchPythonDecoratedOperator)
+
+    def short_circuit(self, python_callable: Callable[..., Any] | None = None, **kwargs: Any) -> Any:
+        """`@task.short_circuit`: a falsy return value skips what comes after the task."""
+        return _decorate(python_callable, kwargs, _ShortCircuitDecoratedOperator)
+
+
+def _decorate(
+    python_callable: Callable[..., Any] | None,
+    kwargs: dict[str, Any],
+    operator_class: type[DecoratedPythonOperator],
+) -> Any:
+    if python_callable is not None:
+        return _TaskDecorator(python_callable, kwargs, operator_class)
+    return lambda fn: _TaskDecorator(fn, kwargs, operator_class)
 
 
 task = _TaskFactory()
