@@ -279,6 +279,13 @@ class BaseOperator(DependencyMixin, metaclass=_OperatorMeta):
     def get_direct_relative_ids(self, upstream: bool = False) -> set[str]:
         return set(self.upstream_task_ids if upstream else self.downstream_task_ids)
 
+    @classmethod
+    def partial(cls, **kwargs: Any) -> Any:
+        """`Operator.partial(task_id=..., **fixed).expand(**mapped)`: dynamic task mapping."""
+        from updraft.authoring.mapped import OperatorPartial
+
+        return OperatorPartial(cls, kwargs)
+
     def execute(self, context: "Context") -> Any:
         raise NotImplementedError(f"{type(self).__name__} must implement execute()")
 

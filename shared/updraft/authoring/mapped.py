@@ -132,6 +132,9 @@ class MappedOperator(DependencyMixin):
         # carries the task's settings and dependencies, so the engine and the UI see the
         # task as any other; this object then takes its place in the DAG.
         self._template = operator_class(**self._kwargs(dict.fromkeys(self._mapped_names())))
+        self.task_id = self._template.task_id  # with its task group's prefix
+        self.partial_kwargs["task_id"] = self.task_id
+        self.partial_kwargs.pop("task_group", None)
         self.dag = self._template.dag
         self.upstream_task_ids = self._template.upstream_task_ids
         self.downstream_task_ids = self._template.downstream_task_ids
@@ -175,6 +178,7 @@ class MappedOperator(DependencyMixin):
         values = self.expand_input.values_for(map_index, resolve)
         kwargs = self._kwargs(values)
         kwargs.pop("dag", None)
+        kwargs.pop("task_group", None)
         saved = dag_context._stack[:]
         dag_context._stack.clear()
         try:

@@ -37,9 +37,17 @@ def serialize_task(task: "BaseOperator") -> dict[str, Any]:
         "template_fields": list(task.template_fields),
         "doc_md": task.doc_md,
         "ui_color": task.ui_color,
-        "is_empty": task.task_type == "EmptyOperator",
+        "is_empty": task.task_type == "EmptyOperator" and not getattr(task, "is_mapped", False),
         "task_group_id": task.task_group.group_id if task.task_group is not None else None,
+        **_mapping(task),
     }
+
+
+def _mapping(task: Any) -> dict[str, Any]:
+    """A mapped task's expand input: where its instances' arguments come from."""
+    if not getattr(task, "is_mapped", False):
+        return {}
+    return {"is_mapped": True, "expand_input": task.expand_input.serialize()}
 
 
 def serialize_task_group(group: "TaskGroup") -> dict[str, Any]:

@@ -75,6 +75,16 @@ class _TaskDecorator:
     def override(self, **kwargs: Any) -> "_TaskDecorator":
         return _TaskDecorator(self.function, {**self.kwargs, **kwargs}, self.operator_class)
 
+    def partial(self, **kwargs: Any) -> "_TaskPartial":
+        """`f.partial(fixed=...).expand(mapped=[...])`: one task instance per mapped value."""
+        return _TaskPartial(self, kwargs)
+
+    def expand(self, **mapped: Any) -> XComArg:
+        return self.partial().expand(**mapped)
+
+    def expand_kwargs(self, kwargs: Any) -> XComArg:
+        return self.partial().expand_kwargs(kwargs)
+
     def __call__(self, *args: Any, **kwargs: Any) -> XComArg:
         options = dict(self.kwargs)
         task_id = options.pop("task_id", None) or self.function.__name__
@@ -91,6 +101,42 @@ class _TaskDecorator:
             **options,
         )
         return XComArg(operator)
+
+
+class _TaskPartial:
+    """A TaskFlow task with some arguments fixed, waiting for `.expand()`."""
+
+    def __init__(self, decorator: _TaskDecorator, fixed: dict[str, Any]) -> None:
+        self.decorator = decorator
+        self.fixed = fixed
+
+    def _operator_partial(self) -> Any:
+        from updraft.authoring.mapped import OperatorPartial
+
+        options = dict(self.decorator.kwargs)
+        task_id = options.pop("task_id", None) or self.decorator.function.__name__
+        dag = options.get("dag") or dag_context.current()
+        if dag is not None:
+            task_id = _unique_task_id(task_id, dag, options.get("task_group"))
+            # The id is checked against the group later, when the task is made: drop the prefix.
+            group = options.get("task_group")
+            from updraft.authoring.taskgroup import current_group
+
+            group = group if group is not None else current_group(dag)
+            prefix = group.child_id("") if group is not None else ""
+            if prefix and task_id.startswith(prefix):
+                task_id = task_id[len(prefix):]
+        if options.get("doc_md") is None and self.decorator.function.__doc__:
+            options["doc_md"] = self.decorator.function.__doc__
+        kwargs = {"task_id": task_id, "python_callable": self.decorator.function,
+                  "op_kwargs": dict(self.fixed), **options}
+        return OperatorPartial(self.decorator.operator_class, kwargs, map_into="op_kwargs")
+
+    def expand(self, **mapped: Any) -> XComArg:
+        return XComArg(self._operator_partial().expand(**mapped))
+
+    def expand_kwargs(self, kwargs: Any) -> XComArg:
+        return XComArg(self._operator_partial().expand_kwargs(kwargs))
 
 
 def _unique_task_id(task_id: str, dag: Any, task_group: Any = None) -> str:

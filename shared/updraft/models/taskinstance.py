@@ -85,10 +85,11 @@ def make_ready(
 def expand_mapped(
     services: Any, run: DagRun, tasks: dict[str, dict[str, Any]], task: dict[str, Any], now: datetime,
     result: Advance, pending: deque[tuple[str, TIS, int]], *, recovering: bool = False,
-) -> None:
+) -> bool:
     """A mapped task whose upstreams are done: count its instances, tell its downstream
     task instances how many to wait for, and queue the instances. Expanding to nothing skips
-    it; a length that cannot be had (or is over the limit) fails it."""
+    it; a length that cannot be had (or is over the limit) fails it. True when instances
+    were queued (the task is still open)."""
     task_id = task["task_id"]
     try:
         length = mapped_length(services, run, tasks, task)
@@ -101,7 +102,7 @@ def expand_mapped(
             log.warning("%s.%s cannot expand: %s", run.dag_id, task_id, err)
             result.decided.append((task_id, TIS.FAILED))
             pending.append((task_id, TIS.FAILED, -1))
-        return
+        return False
     if length == 0:
         if services.tis.finish(
             run.dag_id, run.run_id, task_id, -1, TIS.SKIPPED, from_state=TIS.NONE, try_number=None,
@@ -110,11 +111,12 @@ def expand_mapped(
         ):
             result.decided.append((task_id, TIS.SKIPPED))
             pending.append((task_id, TIS.SKIPPED, -1))
-        return
+        return False
     if not services.tis.expand(run.dag_id, run.run_id, task_id, length, {"operator": task["task_type"]}) \
             and not recovering:
-        return
+        return True
     queue_instances(services, run, task, length, now, result)
+    return True
 
 
 def queue_instances(
@@ -182,8 +184,8 @@ def advance(
                 continue
             if decision is Decision.RUN:
                 if down.get("is_mapped"):
-                    open_downstream = True
-                    expand_mapped(services, run, tasks, down, now, result, pending, recovering=recovering)
+                    opened = expand_mapped(services, run, tasks, down, now, result, pending, recovering=recovering)
+                    open_downstream = open_downstream or opened
                 elif make_ready(services, run, down, now, result):
                     pending.append((down_id, TIS.SUCCESS, -1))
                 else:
