@@ -168,3 +168,31 @@ def test_dagrun_timeout_skips_unfinished_and_fails_the_run(driver: Driver) -> No
     assert driver.services.runs.get("slowrun", run.run_id).state == "failed"
     driver.drain()  # the queued message arrives late: nothing runs
     assert driver.states("slowrun", run.run_id) == {"first": ("skipped", 1)}
+
+
+PARAMS = """
+    from datetime import datetime
+    from updraft import DAG, Param
+    from updraft.operators import BashOperator
+
+    with DAG("params", schedule=None, start_date=datetime(2024, 1, 1),
+             params={"rows": Param(10, type="integer", minimum=1), "label": "default"}):
+        BashOperator(task_id="show", bash_command="echo {{ params.rows }} {{ params.label }}")
+"""
+
+
+def test_params_defaults_and_conf_overrides_reach_templates(driver: Driver) -> None:
+    from updraft.api.operations import trigger_dag_run
+    from updraft.exceptions import ParamValidationError
+    from updraft.timeutil import utcnow
+
+    driver.upload("params.py", PARAMS)
+    default_run = driver.trigger("params", run_id="manual__defaults")
+    conf_run = trigger_dag_run(driver.services, "params", run_id="manual__conf", conf={"rows": 3}, now=utcnow())
+    driver.drain()
+    xcom = driver.services.xcoms.get
+    assert xcom("params", default_run.run_id, "show", -1, "return_value") == (True, "10 default")
+    assert xcom("params", conf_run.run_id, "show", -1, "return_value") == (True, "3 default")
+    with pytest.raises(ParamValidationError, match="Invalid input for param rows"):
+        trigger_dag_run(driver.services, "params", run_id="manual__bad", conf={"rows": 0}, now=utcnow())
+    assert driver.services.runs.get("params", "manual__bad") is None

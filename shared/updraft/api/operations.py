@@ -38,6 +38,15 @@ def get_active_dag(services: Any, dag_id: str) -> dict[str, Any]:
     return dag
 
 
+def validate_conf(services: Any, dag: dict[str, Any], conf: dict[str, Any] | None) -> None:
+    """Refuse a trigger's conf that breaks the DAG's params, with the reason (as Airflow)."""
+    from updraft.authoring.params import deserialize_params, resolve_params
+
+    serialized = services.serialized_dag(dag["dag_id"], dag["version_hash"])
+    if serialized.get("params"):
+        resolve_params(deserialize_params(serialized["params"]), None, conf or {})
+
+
 def trigger_dag_run(
     services: Any,
     dag_id: str,
@@ -62,6 +71,7 @@ def trigger_dag_run(
     fileloc = dag.get("fileloc")
     if fileloc and (services.dags.get_file(fileloc) or {}).get("error"):
         raise DagNotTriggerable(f"DAG with dag_id: '{dag_id}' has import errors and cannot be triggered")
+    validate_conf(services, dag, conf)
     logical = coerce_datetime(logical_date)
     requested_after = coerce_datetime(run_after) or now
     interval, starts_after = _manual_interval(dag, logical, data_interval, requested_after)

@@ -111,7 +111,9 @@ def build_context(
     assert logical is not None
     start = parse_iso(run.data_interval_start) or logical
     end = parse_iso(run.data_interval_end) or logical
-    params = {**dag.params, **task.params, **(run.conf or {})}
+    from updraft.authoring.params import resolve_params
+
+    params = resolve_params(dag.params, task.params, run.conf or {})
     ds = logical.strftime("%Y-%m-%d")
     ts = logical.isoformat()
     return {

@@ -24,6 +24,7 @@ NEWEST_FIRST = {"-run_after": True, "-id": True, "run_after": False, "id": False
 def trigger_dag_run(dag_id: str) -> dict:
     from updraft.api.bodies import TriggerDAGRunPostBody, validate
     from updraft.api.operations import DagNotTriggerable, trigger_dag_run as trigger
+    from updraft.exceptions import ParamValidationError
 
     dag_id = path_value(dag_id)
     body = validate(TriggerDAGRunPostBody, json_body(router))
@@ -38,7 +39,7 @@ def trigger_dag_run(dag_id: str) -> dict:
             data_interval=interval, run_after=body.run_after, conf=body.conf, note=body.note,
             triggered_by="rest_api", now=now(router),
         )
-    except (DagNotTriggerable, ValueError) as err:
+    except (DagNotTriggerable, ParamValidationError, ValueError) as err:
         raise BadRequest(str(err)) from None
     return dag_run_json(run)
 
