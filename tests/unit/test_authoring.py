@@ -42,18 +42,18 @@ def test_duplicate_task_id_names_the_dag_and_file() -> None:
 def test_invalid_ids_are_refused(bad_id: str, message: str) -> None:
     with pytest.raises(ValueError) as err:
         DAG(bad_id, schedule=None)
-    assert str(err.value) == message
+    assert str(err.value) == f"{message} (DAG id in {HERE})"
     with pytest.raises(ValueError) as err:
         with DAG("fine", schedule=None):
             EmptyOperator(task_id=bad_id)
-    assert str(err.value) == message
+    assert str(err.value) == f"{message} (in DAG 'fine', {HERE})"
 
 
 def test_unknown_trigger_rule_names_dag_and_task() -> None:
     with pytest.raises(AirflowException) as err:
         with DAG("rules", schedule=None):
             EmptyOperator(task_id="t", trigger_rule="whenever")
-    assert "'rules.t'; received 'whenever'" in str(err.value)
+    assert str(err.value).endswith(f"'rules.t'; received 'whenever'. (in DAG 'rules', {HERE})")
 
 
 def test_bad_cron_string_is_refused_at_definition() -> None:

@@ -9,7 +9,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from updraft.authoring import context
-from updraft.authoring.validation import validate_key
+from updraft.authoring.validation import validate_key_where
 from updraft.exceptions import AirflowException
 from updraft.models.states import TriggerRule
 
@@ -194,7 +194,9 @@ class BaseOperator(DependencyMixin, metaclass=_OperatorMeta):
         if self.task_group is not None:
             dag = dag or self.task_group.dag
             full_id = self.task_group.child_id(task_id) if isinstance(task_id, str) else task_id
-        validate_key(full_id)
+        if dag is None:
+            dag = context.current()
+        validate_key_where(full_id, _where(dag, None))
         self.task_id = full_id
         self.owner = owner
         self.retries = int(retries or 0)
@@ -226,10 +228,10 @@ class BaseOperator(DependencyMixin, metaclass=_OperatorMeta):
         self.dag: DAG | None = None
         dag = dag or context.current()
         if str(trigger_rule) not in TriggerRule.all_triggers():
-            where = f"'{dag.dag_id}.{task_id}'" if dag else f"'{task_id}'"
+            where = f"'{dag.dag_id}.{full_id}'" if dag else f"'{full_id}'"
             raise AirflowException(
                 f"The trigger_rule must be one of {sorted(TriggerRule.all_triggers())}, "
-                f"{where}; received '{trigger_rule}'."
+                f"{where}; received '{trigger_rule}'. ({_where(dag, None)})"
             )
         self.trigger_rule = TriggerRule(str(trigger_rule))
         if dag is not None:
@@ -288,6 +290,13 @@ class BaseOperator(DependencyMixin, metaclass=_OperatorMeta):
 
     def execute(self, context: "Context") -> Any:
         raise NotImplementedError(f"{type(self).__name__} must implement execute()")
+
+
+def _where(dag: "DAG | None", task_id: str | None) -> str:
+    """Where a task is being defined, for error messages."""
+    if dag is None:
+        return "outside a DAG"
+    return f"in DAG '{dag.dag_id}', {dag.fileloc}"
 
 
 def _as_timedelta(value: timedelta | float | int | None) -> timedelta:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from updraft.authoring import context
 from updraft.authoring.taskgroup import TaskGroup
-from updraft.authoring.validation import validate_key
+from updraft.authoring.validation import validate_key_where
 from updraft.exceptions import AirflowDagCycleException, DuplicateTaskIdFound
 from updraft.timeutil import coerce_datetime
 
@@ -50,9 +50,9 @@ class DAG:
         on_failure_callback: Callable[..., Any] | None = None,
         fileloc: str | None = None,
     ) -> None:
-        validate_key(dag_id)
-        self.dag_id = dag_id
         self.fileloc = fileloc or _caller_file()
+        validate_key_where(dag_id, f"DAG id in {self.fileloc}")
+        self.dag_id = dag_id
         self.default_args = dict(default_args or {})
         self.start_date = coerce_datetime(start_date or self.default_args.get("start_date"))
         self.end_date = coerce_datetime(end_date or self.default_args.get("end_date"))

@@ -19,3 +19,11 @@ def validate_key(key: object, max_length: int = KEY_MAX_LENGTH) -> None:
             f"The key {key!r} has to be made of alphanumeric characters, dashes, "
             "dots and underscores exclusively"
         )
+
+
+def validate_key_where(key: object, where: str) -> None:
+    """`validate_key`, with where the key was defined added to the message."""
+    try:
+        validate_key(key)
+    except (TypeError, ValueError) as err:
+        raise type(err)(f"{err} ({where})") from None
