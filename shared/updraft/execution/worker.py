@@ -155,7 +155,7 @@ def _finish_log(outcome: Outcome, task: Any, ti: TaskInstance, run: DagRun, cont
         run_callbacks(task.on_success_callback, context, "on_success")
     elif outcome.state is TIS.SKIPPED:
         run_callbacks(task.on_skipped_callback, context, "on_skipped")
-    elif outcome.retry_allowed and ti.try_number <= task.retries:
+    elif outcome.retry_allowed and ti.retries_left(task.retries):
         task_log.info("Marking task as UP_FOR_RETRY. dag_id=%s, task_id=%s, run_id=%s",
                       run.dag_id, ti.task_id, run.run_id)
         run_callbacks(task.on_retry_callback, context, "on_retry")

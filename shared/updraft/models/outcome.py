@@ -59,7 +59,7 @@ def record(
         common["skip_downstream"] = sorted(outcome.skip_plan.skip)
         common["skip_descendants"] = outcome.skip_plan.descendants
         skips[ti.task_id] = (set(outcome.skip_plan.skip), outcome.skip_plan.descendants)
-    if outcome.state is TIS.FAILED and outcome.retry_allowed and ti.try_number <= int(task.get("retries", 0)):
+    if outcome.state is TIS.FAILED and outcome.retry_allowed and ti.retries_left(int(task.get("retries", 0))):
         wait = retry_delay(task, ti.try_number)
         due = now + wait
         shard_of = f"{ti_pk(run.dag_id, run.run_id)}#{ti.task_id}"

@@ -114,6 +114,12 @@ class TaskInstance:
     skip_descendants: bool = False
     map_length: int | None = None
     upstream_lengths: dict[str, int] = field(default_factory=dict)
+    max_tries: int | None = None  # set when cleared: the try number up to which retries apply
+
+    def retries_left(self, retries: int) -> bool:
+        """Whether a failure of this try is retried (Airflow: try_number <= max_tries)."""
+        limit = self.max_tries if self.max_tries is not None else retries
+        return self.try_number <= limit
 
     @classmethod
     def from_item(cls, item: dict[str, Any]) -> "TaskInstance":
@@ -142,4 +148,5 @@ class TaskInstance:
             skip_descendants=bool(item.get("skip_descendants", False)),
             map_length=item.get("map_length"),
             upstream_lengths={k[4:]: int(v) for k, v in item.items() if k.startswith("upn_")},
+            max_tries=item.get("max_tries"),
         )

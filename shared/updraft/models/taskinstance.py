@@ -74,11 +74,12 @@ def make_ready(
         if done:
             result.decided.append((task_id, TIS.SUCCESS))
         return done
-    if services.tis.queue(
-        run.dag_id, run.run_id, task_id, map_index, 1,
+    queued_try = services.tis.queue(
+        run.dag_id, run.run_id, task_id, map_index, None,
         {**queue_fields(services, shard_of, now), "operator": task["task_type"]},
-    ):
-        result.queued.append(TaskMessage(run.dag_id, run.run_id, task_id, try_number=1, map_index=map_index))
+    )
+    if queued_try is not None:
+        result.queued.append(TaskMessage(run.dag_id, run.run_id, task_id, try_number=queued_try, map_index=map_index))
     return False
 
 

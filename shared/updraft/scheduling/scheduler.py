@@ -140,7 +140,7 @@ def ti_timer(
             report.messages_resent += 1
     elif state is TIS.UP_FOR_RETRY:
         if services.tis.queue(dag_id, run_id, task_id, map_index, try_number + 1,
-                              queue_fields(services, shard_of, now)):
+                              queue_fields(services, shard_of, now)) is not None:
             services.queue.send([TaskMessage(dag_id, run_id, task_id, try_number + 1, map_index)])
             report.retries_queued += 1
     elif state is TIS.RUNNING:

@@ -81,5 +81,13 @@ class RunStore:
     def clear_timer(self, dag_id: str, run_id: str) -> None:
         self.table.update(keys.run_key(dag_id, run_id), Update(remove=TIMER_ATTRS))
 
+    def reopen(self, dag_id: str, run_id: str, counters: dict[str, int]) -> None:
+        """A run some of whose task instances were cleared: running again, counters adjusted."""
+        self.table.update(
+            keys.run_key(dag_id, run_id),
+            Update(set={"state": str(DagRunState.RUNNING)}, add=counters, remove=["end_date"]),
+            condition=Condition("attribute_exists(pk)"),
+        )
+
     def set_fields(self, dag_id: str, run_id: str, fields: dict[str, Any]) -> None:
         self.table.update(keys.run_key(dag_id, run_id), Update(set=fields))

@@ -23,10 +23,14 @@ class Update:
     remove: tuple[str, ...] | list[str] = ()
     add: Mapping[str, Any] = field(default_factory=dict)
     set_if_absent: Mapping[str, Any] = field(default_factory=dict)
+    increment: Mapping[str, int] = field(default_factory=dict)  # SET n = (n or 0) + step
 
     def render(self, names: dict[str, str], values: dict[str, Any]) -> str:
         parts = []
         sets = [f"{_name(k, names)} = {_value(v, values)}" for k, v in self.set.items()]
+        for k, step in self.increment.items():
+            name = _name(k, names)
+            sets.append(f"{name} = if_not_exists({name}, {_value(0, values)}) + {_value(step, values)}")
         sets += [
             f"{_name(k, names)} = if_not_exists({_name(k, names)}, {_value(v, values)})"
             for k, v in self.set_if_absent.items()

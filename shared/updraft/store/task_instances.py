@@ -25,6 +25,12 @@ UPSTREAM_SET = {
 }
 
 
+# What clearing a task instance forgets: how its last try ended and what its upstreams said.
+CLEARED_ATTRS = [
+    "end_date", "duration", "error", "next_retry_at", "skip_downstream", "skip_descendants",
+    "map_length", *UPSTREAM_SET.values(),
+]
+
 # `upn_<task_id>` on a task instance: how many instances its mapped upstream task has.
 UPSTREAM_LENGTH_PREFIX = "upn_"
 
@@ -52,26 +58,27 @@ class TaskInstanceStore:
         run_id: str,
         task_id: str,
         map_index: int,
-        try_number: int,
+        try_number: int | None,
         fields: dict[str, Any],
-    ) -> bool:
-        """none → queued (first try) or up_for_retry → queued (the next); False if taken."""
-        if try_number <= 1:
+    ) -> int | None:
+        """none → queued for its next try (the first, or the one after a clear), or
+        up_for_retry → queued for `try_number`. Returns the try queued; None if taken."""
+        if try_number is None:
             cond = Condition("attribute_not_exists(#st) OR #st = :none", {"#st": "state"},
                              {":none": str(TIS.NONE)})
+            update = Update(set={**_identity(dag_id, run_id), "state": str(TIS.QUEUED), **fields},
+                            increment={"try_number": 1})
         else:
             cond = Condition("#st = :retry AND try_number = :prev", {"#st": "state"},
                              {":retry": str(TIS.UP_FOR_RETRY), ":prev": try_number - 1})
+            update = Update(set={**_identity(dag_id, run_id), "state": str(TIS.QUEUED),
+                                 "try_number": try_number, **fields})
         try:
-            self.table.update(
-                keys.ti_key(dag_id, run_id, task_id, map_index),
-                Update(set={**_identity(dag_id, run_id), "state": str(TIS.QUEUED),
-                            "try_number": try_number, **fields}),
-                condition=cond,
-            )
+            item = self.table.update(keys.ti_key(dag_id, run_id, task_id, map_index), update,
+                                     condition=cond, returns="UPDATED_NEW")
         except ConditionFailed:
-            return False
-        return True
+            return None
+        return int(item.get("try_number", try_number or 1))
 
     def claim(
         self,
@@ -169,6 +176,25 @@ class TaskInstanceStore:
             self.table.update(
                 keys.ti_key(dag_id, run_id, task_id, map_index),
                 Update(set={"state": str(state), **fields}, remove=TIMER_ATTRS),
+                condition=cond,
+            )
+        except ConditionFailed:
+            return False
+        return True
+
+    def reset(
+        self, dag_id: str, run_id: str, task_id: str, map_index: int, *,
+        from_state: TIS, try_number: int, max_tries: int,
+    ) -> bool:
+        """Clear a task instance back to `none` (Airflow's clear): its tries so far are kept,
+        and retries apply again up to `max_tries`. False if it changed since it was read."""
+        cond = Condition("#st = :from AND try_number = :try", {"#st": "state"},
+                         {":from": str(from_state), ":try": try_number})
+        try:
+            self.table.update(
+                keys.ti_key(dag_id, run_id, task_id, map_index),
+                Update(set={"state": str(TIS.NONE), "max_tries": max_tries},
+                       remove=[*CLEARED_ATTRS, *TIMER_ATTRS]),
                 condition=cond,
             )
         except ConditionFailed:
