@@ -196,3 +196,27 @@ def test_params_defaults_and_conf_overrides_reach_templates(driver: Driver) -> N
     with pytest.raises(ParamValidationError, match="Invalid input for param rows"):
         trigger_dag_run(driver.services, "params", run_id="manual__bad", conf={"rows": 0}, now=utcnow())
     assert driver.services.runs.get("params", "manual__bad") is None
+
+
+DAG_CALLBACKS = """
+    from datetime import datetime
+    from updraft import DAG
+    from updraft.operators import BashOperator
+
+    def note(context):
+        with open({out!r}, "a") as fh:
+            fh.write(f"{{context['dag_run'].run_id}}:{{context['reason']}}\\n")
+
+    with DAG("dag_callbacks", schedule=None, start_date=datetime(2024, 1, 1),
+             on_success_callback=note, on_failure_callback=note):
+        BashOperator(task_id="t", bash_command="{command}")
+"""
+
+
+@pytest.mark.parametrize("command, reason", [("echo ok", "success"), ("exit 1", "task_failure")])
+def test_dag_callbacks_run_once_on_a_worker(driver: Driver, tmp_path: Path, command: str, reason: str) -> None:
+    out = tmp_path / "dag_callbacks.txt"
+    driver.upload("dag_callbacks.py", DAG_CALLBACKS.format(out=str(out), command=command))
+    run = driver.trigger("dag_callbacks")
+    driver.drain(duplicate=True)
+    assert out.read_text().split() == [f"{run.run_id}:{reason}"]

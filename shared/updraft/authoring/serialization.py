@@ -94,6 +94,8 @@ def serialize_dag(dag: "DAG", fileloc: str) -> dict[str, Any]:
         "max_active_tasks": dag.max_active_tasks,
         "dagrun_timeout": dag.dagrun_timeout.total_seconds() if dag.dagrun_timeout else None,
         "is_paused_upon_creation": dag.is_paused_upon_creation,
+        "has_on_success_callback": dag.on_success_callback is not None,
+        "has_on_failure_callback": dag.on_failure_callback is not None,
         "tasks": [serialize_task(t) for t in dag.topological_sort()],
         "task_group": serialize_task_group(dag.task_group),
     }

@@ -20,6 +20,10 @@ class TaskMessage:
     try_number: int
     map_index: int = -1
     v: int = MESSAGE_VERSION
+    # "task": run this try; "dag_callback": call the DAG's on_success/on_failure callback for
+    # the finished run (`reason` says why it ended: success, task_failure, timed_out).
+    kind: str = "task"
+    reason: str | None = None
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), separators=(",", ":"), sort_keys=True)

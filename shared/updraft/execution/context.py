@@ -112,6 +112,7 @@ def build_context(
     start = parse_iso(run.data_interval_start) or logical
     end = parse_iso(run.data_interval_end) or logical
     from updraft.authoring.params import resolve_params
+    from updraft.execution.accessors import ConnectionAccessor, VariableAccessor
 
     params = resolve_params(dag.params, task.params, run.conf or {})
     ds = logical.strftime("%Y-%m-%d")
@@ -137,8 +138,29 @@ def build_context(
         "try_number": ti.try_number,
         "task_instance_key_str": f"{dag.dag_id}__{task.task_id}__{ds.replace('-', '')}",
         "macros": Macros(),
+        "var": {"value": VariableAccessor(deserialize_json=False), "json": VariableAccessor(deserialize_json=True)},
+        "conn": ConnectionAccessor(),
         "inlets": [],
         "outlets": [],
+    }
+
+
+def dag_callback_context(dag: "DAG", run: "DagRun", reason: str) -> Context:
+    """What a DAG's on_success/on_failure callback receives, as in Airflow."""
+    from updraft.authoring.params import resolve_params
+
+    logical = parse_iso(run.logical_date) or parse_iso(run.run_after)
+    ds = logical.strftime("%Y-%m-%d") if logical else None
+    return {
+        "dag": dag,
+        "dag_run": DagRunView(run),
+        "run_id": run.run_id,
+        "reason": reason,
+        "logical_date": logical,
+        "ds": ds,
+        "ts": logical.isoformat() if logical else None,
+        "params": resolve_params(dag.params, None, run.conf or {}),
+        "conf": run.conf,
     }
 
 

@@ -17,14 +17,14 @@ from updraft.dispatch.messages import TaskMessage
 from updraft.exceptions import AirflowFailException, AirflowSkipException, AirflowTaskTimeout
 from updraft.execution.bundle import load_pinned_dag
 from updraft.execution.callbacks import run_callbacks
-from updraft.execution.context import RuntimeTaskInstance, build_context
+from updraft.execution.context import RuntimeTaskInstance, build_context, dag_callback_context
 from updraft.execution.logs import capture_task_log
 from updraft.execution.timeout import time_limit
 from updraft.models.records import DagRun, TaskInstance
 from updraft.models.states import FINISHED_STATES, DagRunState, TaskInstanceState as TIS
 from updraft.models.outcome import Outcome, record, skip_plans
 from updraft.models.taskinstance import advance
-from updraft.store.bucket import log_key
+from updraft.store.bucket import dag_callback_log_key, log_key
 from updraft.store.keys import ti_pk
 from updraft.store.timers import timer_fields
 from updraft.timeutil import iso, utcnow
@@ -44,6 +44,9 @@ def run_message(
 ) -> None:
     message = TaskMessage.from_json(body)
     now = clock()
+    if message.kind == "dag_callback":
+        run_dag_callback(services, message)
+        return
     shard_of = f"{ti_pk(message.dag_id, message.run_id)}#{message.task_id}"
     deadline = now + timedelta(seconds=services.settings.worker_timeout + ZOMBIE_MARGIN_SECONDS)
     claimed, found = services.tis.claim(
@@ -163,3 +166,20 @@ def _finish_log(outcome: Outcome, task: Any, ti: TaskInstance, run: DagRun, cont
         task_log.info("Marking task as FAILED. dag_id=%s, task_id=%s, run_id=%s",
                       run.dag_id, ti.task_id, run.run_id)
         run_callbacks(task.on_failure_callback, context, "on_failure")
+
+
+def run_dag_callback(services: Any, message: TaskMessage) -> None:
+    """The DAG's on_success_callback / on_failure_callback for a finished run, with its log
+    kept beside the run's task logs."""
+    run = services.runs.get(message.dag_id, message.run_id, consistent=True)
+    if run is None or not services.runs.claim_callback(run.dag_id, run.run_id, message.reason or ""):
+        return
+    with capture_task_log() as capture:
+        try:
+            dag = load_pinned_dag(services, run)
+            callback = dag.on_success_callback if run.state is DagRunState.SUCCESS else dag.on_failure_callback
+            context = dag_callback_context(dag, run, message.reason or "")
+            run_callbacks(callback, context, f"DAG on_{'success' if run.state is DagRunState.SUCCESS else 'failure'}")
+        except Exception:  # noqa: BLE001 - the run's state stands whatever its callback does
+            task_log.exception("DAG callback of %s %s failed", run.dag_id, run.run_id)
+    services.bucket.put(dag_callback_log_key(run.dag_id, run.run_id), capture.text())

@@ -15,7 +15,14 @@ from updraft.exceptions import DagRunAlreadyExists
 from updraft.models.records import DagRun
 from updraft.models.serialized import roots, tasks_by_id
 from updraft.models.states import FINISHED_STATES, DagRunState, DagRunType, TaskInstanceState as TIS
-from updraft.models.taskinstance import Advance, advance, expand_mapped, finish_run_if_done, make_ready
+from updraft.models.taskinstance import (
+    Advance,
+    advance,
+    expand_mapped,
+    finish_run_if_done,
+    make_ready,
+    request_dag_callback,
+)
 from updraft.store.keys import run_pk
 from updraft.store.timers import timer_fields
 from updraft.timeutil import iso
@@ -118,4 +125,5 @@ def time_out_run(services: Any, run: DagRun, now: datetime) -> bool:
     )
     if timed_out:
         log.info("DagRun %s %s timed out (dagrun_timeout)", run.dag_id, run.run_id)
+        request_dag_callback(services, run, DagRunState.FAILED, "timed_out")
     return timed_out

@@ -262,4 +262,14 @@ def finish_run_if_done(services: Any, dag_id: str, run_id: str, now: datetime) -
     state = DagRunState.FAILED if run.leaves_failed else DagRunState.SUCCESS
     if services.runs.transition(dag_id, run_id, [DagRunState.RUNNING], state, {"end_date": iso(now)}):
         log.info("DagRun %s %s finished: %s", dag_id, run_id, state)
+        request_dag_callback(services, run, state, "success" if state is DagRunState.SUCCESS else "task_failure")
     return state
+
+
+def request_dag_callback(services: Any, run: DagRun, state: DagRunState, reason: str) -> None:
+    """Ask a worker to call the DAG's callback for the finished run, if it has one: only the
+    worker imports DAG code (the scheduler never does)."""
+    serialized = services.serialized_dag(run.dag_id, run.dag_version)
+    wanted = "has_on_success_callback" if state is DagRunState.SUCCESS else "has_on_failure_callback"
+    if serialized.get(wanted):
+        services.queue.send([TaskMessage(run.dag_id, run.run_id, "", 0, kind="dag_callback", reason=reason)])

@@ -18,6 +18,10 @@ def log_key(dag_id: str, run_id: str, task_id: str, map_index: int, try_number: 
     return f"logs/dag_id={dag_id}/run_id={run_id}/task_id={task_id}/{mapped}attempt={try_number}.log"
 
 
+def dag_callback_log_key(dag_id: str, run_id: str) -> str:
+    return f"logs/dag_id={dag_id}/run_id={run_id}/dag_callback.log"
+
+
 def xcom_object_key(dag_id: str, run_id: str, task_id: str, map_index: int, key: str) -> str:
     return f"xcom/{dag_id}/{run_id}/{task_id}/{map_index}/{key}.json"
 

@@ -89,5 +89,16 @@ class RunStore:
             condition=Condition("attribute_exists(pk)"),
         )
 
+    def claim_callback(self, dag_id: str, run_id: str, reason: str) -> bool:
+        """Take the run's callback for one worker (at most once, as Airflow's best effort)."""
+        try:
+            self.table.update(
+                keys.run_key(dag_id, run_id), Update(set={"callback_claimed": reason}),
+                condition=Condition("attribute_not_exists(callback_claimed)"),
+            )
+        except ConditionFailed:
+            return False
+        return True
+
     def set_fields(self, dag_id: str, run_id: str, fields: dict[str, Any]) -> None:
         self.table.update(keys.run_key(dag_id, run_id), Update(set=fields))
