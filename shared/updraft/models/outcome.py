@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -14,7 +16,7 @@ from updraft.models.states import TaskInstanceState as TIS
 from updraft.models.taskinstance import advance, run_counters
 from updraft.store.keys import ti_pk
 from updraft.store.timers import timer_fields
-from updraft.timeutil import iso
+from updraft.timeutil import iso, parse_iso
 
 log = logging.getLogger("updraft.engine")
 
@@ -34,15 +36,26 @@ def skip_plans(ti: TaskInstance) -> dict[str, tuple[set[str], bool]]:
     return {ti.task_id: (set(ti.skip_downstream), ti.skip_descendants)}
 
 
-def retry_delay(task: dict[str, Any], try_number: int) -> timedelta:
-    """The wait before the next try: retry_delay, doubled per try with exponential backoff."""
+# Airflow's [core] max_task_retry_delay default: no computed backoff waits longer.
+MAX_RETRY_DELAY_SECONDS = 24 * 60 * 60
+
+
+def retry_delay(task: dict[str, Any], ti: TaskInstance, logical_date: datetime | None) -> timedelta:
+    """The wait before the next try, as Airflow's next_retry_datetime: retry_delay, or with
+    exponential backoff retry_delay * 2^(try-1) plus a jitter that is the same for the same
+    task instance and try (so retries of many tasks spread out), capped by max_retry_delay."""
     delay = float(task.get("retry_delay") or 0)
-    if task.get("retry_exponential_backoff"):
-        delay = delay * (2 ** max(try_number - 1, 0))
-        cap = task.get("max_retry_delay")
-        if cap:
-            delay = min(delay, float(cap))
-    return timedelta(seconds=delay)
+    if not task.get("retry_exponential_backoff"):
+        return timedelta(seconds=delay)
+    try:
+        min_backoff = max(math.ceil(delay * (2 ** (ti.try_number - 1))), 1)
+    except OverflowError:
+        min_backoff = MAX_RETRY_DELAY_SECONDS
+    seed = f"{ti.dag_id}#{ti.task_id}#{logical_date}#{ti.try_number}".encode()
+    ti_hash = int(hashlib.sha1(seed, usedforsecurity=False).hexdigest(), 16)
+    wait = timedelta(seconds=min(min_backoff + ti_hash % min_backoff, MAX_RETRY_DELAY_SECONDS))
+    cap = task.get("max_retry_delay")
+    return min(wait, timedelta(seconds=float(cap))) if cap else wait
 
 
 def record(
@@ -60,7 +73,7 @@ def record(
         common["skip_descendants"] = outcome.skip_plan.descendants
         skips[ti.task_id] = (set(outcome.skip_plan.skip), outcome.skip_plan.descendants)
     if outcome.state is TIS.FAILED and outcome.retry_allowed and ti.retries_left(int(task.get("retries", 0))):
-        wait = retry_delay(task, ti.try_number)
+        wait = retry_delay(task, ti, parse_iso(run.logical_date))
         due = now + wait
         shard_of = f"{ti_pk(run.dag_id, run.run_id)}#{ti.task_id}"
         # When SQS can carry the wait, its delayed message runs the retry and the timer only
