@@ -28,6 +28,8 @@ class Settings:
     worker_timeout: int = 900
     # A run waiting to start (its roots not yet sent) is picked up by the scheduler after this.
     run_start_grace: int = 60
+    # Parameter Store path holding the stack's variables and connections (SecureString).
+    secrets_prefix: str = "/updraft/default"
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
@@ -41,4 +43,5 @@ class Settings:
             queued_timeout=int(env.get("UPDRAFT_QUEUED_TIMEOUT") or 900),
             worker_timeout=int(env.get("UPDRAFT_WORKER_TIMEOUT") or 900),
             run_start_grace=int(env.get("UPDRAFT_RUN_START_GRACE") or 60),
+            secrets_prefix=env.get("UPDRAFT_SECRETS_PREFIX") or "/updraft/default",
         )

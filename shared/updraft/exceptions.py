@@ -7,6 +7,10 @@ class AirflowException(Exception):
     """Base of every error Updraft raises to DAG authors and operators."""
 
 
+class AirflowNotFoundException(AirflowException):
+    """Something asked for by id (a connection, say) does not exist."""
+
+
 class AirflowSkipException(AirflowException):
     """Raised inside a task to mark it skipped."""
 
@@ -62,6 +66,7 @@ __all__ = [
     "AirflowDagCycleException",
     "AirflowException",
     "AirflowFailException",
+    "AirflowNotFoundException",
     "AirflowSkipException",
     "AirflowTaskTimeout",
     "AirflowTimetableInvalid",

@@ -12,6 +12,7 @@ from updraft.dispatch.sqs import TaskQueue
 from updraft.store.bucket import Bucket
 from updraft.store.dags import DagStore
 from updraft.store.runs import RunStore
+from updraft.store.secrets import SecretStore
 from updraft.store.table import Table
 from updraft.store.task_instances import TaskInstanceStore
 from updraft.store.timers import TimerStore
@@ -24,6 +25,7 @@ class Services:
     table: Table
     bucket: Bucket
     queue: TaskQueue
+    session: Any = field(default=None, repr=False)
     dags: DagStore = field(init=False)
     runs: RunStore = field(init=False)
     tis: TaskInstanceStore = field(init=False)
@@ -37,6 +39,17 @@ class Services:
         self.tis = TaskInstanceStore(self.table)
         self.xcoms = XComStore(self.table, self.bucket)
         self.timers = TimerStore(self.table, self.settings.timer_shards)
+
+    @functools.cached_property
+    def secrets(self) -> SecretStore:
+        """Variables and connections in Parameter Store; the client is made on first use, as
+        most invocations never need one."""
+        import boto3
+        from botocore.config import Config
+
+        session = self.session or boto3.session.Session()
+        client = session.client("ssm", config=Config(retries={"mode": "standard", "max_attempts": 5}))
+        return SecretStore(client, self.settings.secrets_prefix)
 
     def serialized_dag(self, dag_id: str, version_hash: str) -> dict[str, Any]:
         """A serialized DAG version; versions never change, so each is read once per process."""
@@ -60,6 +73,7 @@ class Services:
             table=Table(session.client("dynamodb", config=config), settings.table),
             bucket=Bucket(session.client("s3", config=config), settings.bucket),
             queue=TaskQueue(session.client("sqs", config=config), settings.queue_url),
+            session=session,
         )
 
 

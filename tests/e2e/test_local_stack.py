@@ -133,6 +133,7 @@ def test_function_environment_names_the_created_resources(resources: LocalResour
         "UPDRAFT_QUEUE_URL": resources["TaskQueue"].url,
         "UPDRAFT_WORKER_TIMEOUT": "900",
         "UPDRAFT_DAGS_ARE_PAUSED_AT_CREATION": "true",
+        "UPDRAFT_SECRETS_PREFIX": "/updraft/e2e",
         "UPDRAFT_STAGE": "dev",
         "POWERTOOLS_SERVICE_NAME": "updraft",
         "POWERTOOLS_LOG_LEVEL": "INFO",

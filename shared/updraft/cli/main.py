@@ -10,7 +10,7 @@ from updraft.exceptions import AirflowException
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from updraft.cli import dags, standalone
+    from updraft.cli import connections, dags, standalone, variables
 
     parser = argparse.ArgumentParser(
         prog="updraft",
@@ -19,6 +19,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     dags.register(sub)
     standalone.register(sub)
+    variables.register(sub)
+    connections.register(sub)
     version = sub.add_parser("version", help="Show Updraft's version")
     version.set_defaults(func=_version)
     return parser

@@ -14,6 +14,9 @@ from contextlib import contextmanager
 from datetime import datetime, timezone
 from typing import Any, TextIO
 
+from updraft.execution.masking import SecretsMasker, current_masker
+from updraft.execution.secrets import task_run_scope
+
 _local = threading.local()
 _installed = False
 _install_lock = threading.Lock()
@@ -63,7 +66,7 @@ class _ThreadHandler(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         capture: TaskLogCapture | None = getattr(_local, "capture", None)
         if capture is not None:
-            capture.lines.append(capture.formatter.format(record))
+            capture.add(capture.formatter.format(record))
 
 
 def _install() -> None:
@@ -94,6 +97,7 @@ class TaskLogCapture:
         self.formatter = TaskLogFormatter()
         self._partial = ""
         self.echo = echo
+        self.masker: SecretsMasker | None = None
 
     def write_stream(self, text: str, level: int) -> None:
         self._partial += text
@@ -105,7 +109,11 @@ class TaskLogCapture:
         record = logging.LogRecord("task.stdout", level, "", 0, line, None, None)
         record.filename = "print" if level == logging.INFO else "stderr"
         record.lineno = 0
-        self.lines.append(self.formatter.format(record))
+        self.add(self.formatter.format(record))
+
+    def add(self, line: str) -> None:
+        """Keep a line, with the secrets this task run has fetched so far replaced by ***."""
+        self.lines.append(self.masker.redact_text(line) if self.masker else line)
 
     def text(self) -> str:
         if self._partial:
@@ -125,7 +133,9 @@ def capture_task_log() -> Iterator[TaskLogCapture]:
     old_level = task_logger.level
     task_logger.setLevel(logging.INFO)
     try:
-        yield capture
+        with task_run_scope():  # the try's own secrets cache and masker
+            capture.masker = current_masker()
+            yield capture
     finally:
         _local.capture = previous
         task_logger.setLevel(old_level)
