@@ -220,3 +220,45 @@ def test_dag_callbacks_run_once_on_a_worker(driver: Driver, tmp_path: Path, comm
     run = driver.trigger("dag_callbacks")
     driver.drain(duplicate=True)
     assert out.read_text().split() == [f"{run.run_id}:{reason}"]
+
+
+DEPENDS_ON_PAST = """
+    from datetime import datetime
+    from pathlib import Path
+    from updraft import DAG
+    from updraft.operators import PythonOperator
+
+    def guarded():
+        if not Path({flag!r}).exists():
+            raise RuntimeError("not yet")
+
+    with DAG("past", schedule=None, start_date=datetime(2024, 1, 1)):
+        PythonOperator(task_id="t", python_callable=guarded, depends_on_past=True)
+"""
+
+
+def test_depends_on_past_waits_for_the_previous_run(driver: Driver, tmp_path: Path) -> None:
+    from datetime import datetime, timedelta, timezone
+
+    from updraft.models.clear import clear_task_instances
+    from updraft.scheduling.scheduler import run_pass
+    from updraft.timeutil import utcnow
+
+    flag = tmp_path / "ok"
+    driver.upload("past.py", DEPENDS_ON_PAST.format(flag=str(flag)))
+    first = driver.trigger("past", run_id="manual__1")  # no previous run: runs
+    driver.drain()
+    assert driver.states("past", "manual__1") == {"t": ("failed", 1)}
+    driver.trigger("past", run_id="manual__2")
+    driver.drain()
+    second = driver.services.tis.get("past", "manual__2", "t")
+    assert (str(second.state), second.waiting_on_past) == ("none", True)
+    # The scheduler's look again changes nothing while the past has not succeeded.
+    assert run_pass(driver.services, datetime.now(timezone.utc) + timedelta(minutes=2)).past_waits_released == 0
+    flag.write_text("go")
+    clear_task_instances(driver.services, "past", first.run_id, {"t"}, now=utcnow())
+    driver.drain()  # the first run's success nudges the second
+    driver.drain()
+    assert driver.states("past", "manual__1") == {"t": ("success", 2)}
+    assert driver.states("past", "manual__2") == {"t": ("success", 1)}
+    assert driver.services.runs.get("past", "manual__2").state == "success"

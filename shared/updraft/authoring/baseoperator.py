@@ -203,7 +203,8 @@ class BaseOperator(DependencyMixin, metaclass=_OperatorMeta):
         self.retry_delay = _as_timedelta(retry_delay)
         self.retry_exponential_backoff = retry_exponential_backoff
         self.max_retry_delay = _as_timedelta(max_retry_delay) if max_retry_delay else None
-        self.depends_on_past = depends_on_past
+        # As in Airflow, waiting for the previous run's downstream implies depending on it.
+        self.depends_on_past = depends_on_past or wait_for_downstream
         self.wait_for_downstream = wait_for_downstream
         self.execution_timeout = execution_timeout
         self.do_xcom_push = do_xcom_push

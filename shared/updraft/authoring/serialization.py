@@ -38,6 +38,8 @@ def serialize_task(task: "BaseOperator") -> dict[str, Any]:
         "doc_md": task.doc_md,
         "ui_color": task.ui_color,
         "is_empty": task.task_type == "EmptyOperator" and not getattr(task, "is_mapped", False),
+        "depends_on_past": bool(task.depends_on_past),
+        "wait_for_downstream": bool(task.wait_for_downstream),
         "task_group_id": task.task_group.group_id if task.task_group is not None else None,
         **_mapping(task),
     }

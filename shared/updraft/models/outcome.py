@@ -13,6 +13,7 @@ from updraft.dispatch.messages import TaskMessage
 from updraft.models.records import DagRun, TaskInstance
 from updraft.models.serialized import tasks_by_id
 from updraft.models.states import TaskInstanceState as TIS
+from updraft.models.past import nudge_next_run
 from updraft.models.taskinstance import advance, run_counters
 from updraft.store.keys import ti_pk
 from updraft.store.timers import timer_fields
@@ -97,3 +98,5 @@ def record(
         try_number=ti.try_number, fields=common, run_counters=run_counters(task, outcome.state),
     ):
         advance(services, run, serialized, [(ti.task_id, outcome.state, ti.map_index)], now, skips=skips)
+        if outcome.state in (TIS.SUCCESS, TIS.SKIPPED):
+            nudge_next_run(services, run, task, ti.map_index, now)

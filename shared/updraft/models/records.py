@@ -115,6 +115,7 @@ class TaskInstance:
     map_length: int | None = None
     upstream_lengths: dict[str, int] = field(default_factory=dict)
     max_tries: int | None = None  # set when cleared: the try number up to which retries apply
+    waiting_on_past: bool = False
 
     def retries_left(self, retries: int) -> bool:
         """Whether a failure of this try is retried (Airflow: try_number <= max_tries)."""
@@ -149,4 +150,5 @@ class TaskInstance:
             map_length=item.get("map_length"),
             upstream_lengths={k[4:]: int(v) for k, v in item.items() if k.startswith("upn_")},
             max_tries=item.get("max_tries"),
+            waiting_on_past=bool(item.get("waiting_on_past", False)),
         )

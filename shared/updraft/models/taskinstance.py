@@ -18,6 +18,7 @@ from updraft.models.serialized import tasks_by_id
 from updraft.models.states import FAILED_STATES, FINISHED_STATES, DagRunState, TaskInstanceState as TIS
 from updraft.exceptions import AirflowException
 from updraft.models.mapping import mapped_length, tally_key, upstream_total
+from updraft.models.past import past_allows, wait_on_past
 from updraft.models.trigger_rules import Decision, Tally, decide
 from updraft.store.keys import ti_pk
 from updraft.store.timers import timer_fields
@@ -64,6 +65,9 @@ def make_ready(
     Returns True if the task instance finished here and its downstream must be advanced."""
     task_id = task["task_id"]
     shard_of = f"{ti_pk(run.dag_id, run.run_id)}#{task_id}#{map_index}"
+    if task.get("depends_on_past") and not past_allows(services, run, task, map_index):
+        wait_on_past(services, run, task_id, map_index, now)
+        return False
     if task.get("is_empty") and map_index < 0:
         done = services.tis.finish(
             run.dag_id, run.run_id, task_id, -1, TIS.SUCCESS, from_state=TIS.NONE, try_number=None,

@@ -17,6 +17,7 @@ from updraft.dispatch.messages import TaskMessage
 from updraft.exceptions import DagRunAlreadyExists
 from updraft.models.dagrun import create_dag_run, start_dag_run, time_out_run
 from updraft.models.outcome import Outcome, record
+from updraft.models.past import recheck
 from updraft.models.states import DagRunState, DagRunType, TaskInstanceState as TIS
 from updraft.models.taskinstance import queue_fields
 from updraft.scheduling import run_id_for
@@ -37,6 +38,7 @@ class PassReport:
     dagruns_created: list[str] = field(default_factory=list)
     runs_started: list[str] = field(default_factory=list)
     runs_timed_out: list[str] = field(default_factory=list)
+    past_waits_released: int = 0
     messages_resent: int = 0
     retries_queued: int = 0
     zombies: list[str] = field(default_factory=list)
@@ -146,6 +148,11 @@ def ti_timer(
     elif state is TIS.RUNNING:
         fail_zombie(services, dag_id, run_id, task_id, map_index, try_number, now)
         report.zombies.append(f"{dag_id}/{run_id}/{task_id}")
+    elif state is TIS.NONE:
+        # Waiting on its previous run (depends_on_past): look again.
+        run = services.runs.get(dag_id, run_id, consistent=True)
+        if run is not None and recheck(services, run, task_id, map_index, now):
+            report.past_waits_released += 1
 
 
 def fail_zombie(

@@ -57,6 +57,30 @@ class RunStore:
         )
         return [DagRun.from_item(i) for i in items], last
 
+    def neighbour(self, run: DagRun, *, before: bool) -> DagRun | None:
+        """The DAG's run just before (or after) `run` by date, if any."""
+        position = f"{run.run_after}#{run.run_id}"
+        items, _ = self.table.query(
+            keys.run_pk(run.dag_id), index=keys.BY_DATE_INDEX, sk_name="lsi1sk",
+            sk_below=position if before else None, sk_above=None if before else position,
+            forward=not before, limit=1,
+        )
+        return DagRun.from_item(items[0]) if items else None
+
+    def previous_success(self, run: DagRun, *, page: int = 10) -> DagRun | None:
+        """The latest successful run before `run` (Airflow's prev_*_success context values)."""
+        start: dict[str, Any] | None = None
+        while True:
+            items, start = self.table.query(
+                keys.run_pk(run.dag_id), index=keys.BY_DATE_INDEX, sk_name="lsi1sk",
+                sk_below=f"{run.run_after}#{run.run_id}", forward=False, limit=page, start_key=start,
+            )
+            for item in items:
+                if item.get("state") == str(DagRunState.SUCCESS):
+                    return DagRun.from_item(item)
+            if not start:
+                return None
+
     def transition(
         self,
         dag_id: str,

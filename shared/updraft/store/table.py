@@ -159,6 +159,8 @@ class Table:
         sk_name: str = "sk",
         sk_prefix: str | None = None,
         sk_before: str | None = None,
+        sk_below: str | None = None,
+        sk_above: str | None = None,
         forward: bool = True,
         limit: int | None = None,
         start_key: dict[str, Any] | None = None,
@@ -176,6 +178,14 @@ class Table:
             names["#sk"] = sk_name
             values[":sk"] = {"S": sk_before}
             expr += " AND #sk <= :sk"
+        elif sk_below is not None:
+            names["#sk"] = sk_name
+            values[":sk"] = {"S": sk_below}
+            expr += " AND #sk < :sk"
+        elif sk_above is not None:
+            names["#sk"] = sk_name
+            values[":sk"] = {"S": sk_above}
+            expr += " AND #sk > :sk"
         kwargs: dict[str, Any] = {
             "TableName": self.name,
             "KeyConditionExpression": expr,

@@ -67,7 +67,7 @@ class TaskInstanceStore:
             cond = Condition("attribute_not_exists(#st) OR #st = :none", {"#st": "state"},
                              {":none": str(TIS.NONE)})
             update = Update(set={**_identity(dag_id, run_id), "state": str(TIS.QUEUED), **fields},
-                            increment={"try_number": 1})
+                            increment={"try_number": 1}, remove=["waiting_on_past"])
         else:
             cond = Condition("#st = :retry AND try_number = :prev", {"#st": "state"},
                              {":retry": str(TIS.UP_FOR_RETRY), ":prev": try_number - 1})
@@ -200,6 +200,26 @@ class TaskInstanceStore:
         except ConditionFailed:
             return False
         return True
+
+    def mark_waiting(
+        self, dag_id: str, run_id: str, task_id: str, map_index: int, fields: dict[str, Any]
+    ) -> None:
+        """A task instance held back by depends_on_past: still `none`, with a timer."""
+        try:
+            self.table.update(
+                keys.ti_key(dag_id, run_id, task_id, map_index),
+                Update(set={**_identity(dag_id, run_id), "waiting_on_past": True, **fields},
+                       set_if_absent={"state": str(TIS.NONE), "try_number": 0}),
+                condition=Condition("attribute_not_exists(#st) OR #st = :none", {"#st": "state"},
+                                    {":none": str(TIS.NONE)}),
+            )
+        except ConditionFailed:
+            pass
+
+    def clear_waiting(self, dag_id: str, run_id: str, task_id: str, map_index: int) -> None:
+        self.table.update(keys.ti_key(dag_id, run_id, task_id, map_index),
+                          Update(remove=["waiting_on_past", *TIMER_ATTRS]),
+                          condition=Condition("attribute_exists(pk)"))
 
     def touch_timer(
         self, dag_id: str, run_id: str, task_id: str, map_index: int, state: TIS, try_number: int,
