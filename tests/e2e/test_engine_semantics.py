@@ -262,3 +262,24 @@ def test_depends_on_past_waits_for_the_previous_run(driver: Driver, tmp_path: Pa
     assert driver.states("past", "manual__1") == {"t": ("success", 2)}
     assert driver.states("past", "manual__2") == {"t": ("success", 1)}
     assert driver.services.runs.get("past", "manual__2").state == "success"
+
+
+PREVIOUS_SUCCESS = """
+    from datetime import datetime
+    from updraft import DAG
+    from updraft.operators import BashOperator
+
+    with DAG("prev", schedule=None, start_date=datetime(2024, 1, 1)):
+        BashOperator(task_id="show", bash_command="echo {{ prev_start_date_success is none }}")
+"""
+
+
+def test_prev_success_values_come_from_the_latest_successful_run(driver: Driver) -> None:
+    driver.upload("prev.py", PREVIOUS_SUCCESS)
+    driver.trigger("prev", run_id="manual__a")
+    driver.drain()
+    driver.trigger("prev", run_id="manual__b")
+    driver.drain()
+    xcom = driver.services.xcoms.get
+    assert xcom("prev", "manual__a", "show", -1, "return_value") == (True, "True")
+    assert xcom("prev", "manual__b", "show", -1, "return_value") == (True, "False")

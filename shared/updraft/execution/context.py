@@ -103,10 +103,44 @@ class RuntimeTaskInstance:
         return bool(getattr(other, "is_mapped", False))
 
 
+PREVIOUS_SUCCESS_KEYS = (
+    "prev_data_interval_start_success", "prev_data_interval_end_success",
+    "prev_start_date_success", "prev_end_date_success",
+)
+
+
+def wants_previous_success(task: Any) -> bool:
+    """Whether the task may read prev_*_success (a query for the latest successful run is
+    only paid for then): its templates name them, or its callable takes them or **kwargs."""
+    import inspect
+
+    for name in getattr(task, "template_fields", ()):
+        if "prev_" in repr(getattr(task, name, "")):
+            return True
+    callable_ = getattr(task, "python_callable", None)
+    if callable_ is None:
+        return False
+    params = inspect.signature(callable_).parameters.values()
+    return any(p.kind is p.VAR_KEYWORD or p.name in PREVIOUS_SUCCESS_KEYS for p in params)
+
+
+def previous_success_values(previous: "DagRun | None") -> dict[str, Any]:
+    if previous is None:
+        return dict.fromkeys(PREVIOUS_SUCCESS_KEYS)
+    return {
+        "prev_data_interval_start_success": parse_iso(previous.data_interval_start),
+        "prev_data_interval_end_success": parse_iso(previous.data_interval_end),
+        "prev_start_date_success": parse_iso(previous.start_date),
+        "prev_end_date_success": parse_iso(previous.end_date),
+    }
+
+
 def build_context(
-    dag: "DAG", task: "BaseOperator", run: "DagRun", ti: RuntimeTaskInstance
+    dag: "DAG", task: "BaseOperator", run: "DagRun", ti: RuntimeTaskInstance,
+    previous_success: "DagRun | None | bool" = False,
 ) -> Context:
-    """Airflow 3's template context for this task instance."""
+    """Airflow 3's template context for this task instance. `previous_success` is the
+    latest successful earlier run (or None); False when it was not looked up."""
     logical = parse_iso(run.logical_date) or parse_iso(run.run_after)
     assert logical is not None
     start = parse_iso(run.data_interval_start) or logical
@@ -142,6 +176,7 @@ def build_context(
         "conn": ConnectionAccessor(),
         "inlets": [],
         "outlets": [],
+        **({} if previous_success is False else previous_success_values(previous_success)),  # type: ignore[arg-type]
     }
 
 

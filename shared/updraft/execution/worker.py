@@ -17,7 +17,12 @@ from updraft.dispatch.messages import TaskMessage
 from updraft.exceptions import AirflowFailException, AirflowSkipException, AirflowTaskTimeout
 from updraft.execution.bundle import load_pinned_dag
 from updraft.execution.callbacks import run_callbacks
-from updraft.execution.context import RuntimeTaskInstance, build_context, dag_callback_context
+from updraft.execution.context import (
+    RuntimeTaskInstance,
+    build_context,
+    dag_callback_context,
+    wants_previous_success,
+)
 from updraft.execution.logs import capture_task_log
 from updraft.execution.timeout import time_limit
 from updraft.models.records import DagRun, TaskInstance
@@ -105,7 +110,8 @@ def execute(
             else:
                 task = copy.copy(task)
             runtime_ti = RuntimeTaskInstance(task, run, ti.try_number, ti.map_index, services.xcoms)
-            context = build_context(dag, task, run, runtime_ti)
+            previous = services.runs.previous_success(run) if wants_previous_success(task) else False
+            context = build_context(dag, task, run, runtime_ti, previous)
             render_template_fields(task, context)
             run_callbacks(task.on_execute_callback, context, "on_execute")
             limit, make_error = _time_limit(task, seconds_left)
