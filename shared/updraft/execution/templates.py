@@ -87,3 +87,25 @@ def render(value: Any, context: dict[str, Any], env: Any, template_ext: Any = ()
     if isinstance(value, dict):
         return {k: render(v, context, env, template_ext) for k, v in value.items()}
     return value
+
+
+# What is kept of one rendered field for the UI and the API (Airflow truncates too).
+MAX_RENDERED_CHARS = 4096
+
+
+def rendered_fields(task: "BaseOperator") -> dict[str, Any]:
+    """The task's template fields after rendering, as JSON (long values truncated)."""
+    import json
+
+    out: dict[str, Any] = {}
+    for name in task.template_fields:
+        value = getattr(task, name, None)
+        try:
+            text = json.dumps(value, default=repr)
+        except (TypeError, ValueError):
+            text = json.dumps(repr(value))
+        if len(text) > MAX_RENDERED_CHARS:
+            out[name] = repr(value)[:MAX_RENDERED_CHARS] + "... (truncated)"
+        else:
+            out[name] = json.loads(text)
+    return out

@@ -95,10 +95,11 @@ def execute(
 
     `seconds_left` is what remains of the worker Lambda's time: a task that would outlive it
     fails with an error that says so, rather than being killed without a word."""
-    from updraft.execution.templates import render_template_fields
+    from updraft.execution.templates import render_template_fields, rendered_fields
 
     context: dict[str, Any] = {}
     task: Any = None
+    rendered: dict[str, Any] | None = None
     with capture_task_log() as capture:
         task_log.info("Running %s.%s run_id=%s try=%s", run.dag_id, ti.task_id, run.run_id, ti.try_number)
         try:
@@ -113,6 +114,7 @@ def execute(
             previous = services.runs.previous_success(run) if wants_previous_success(task) else False
             context = build_context(dag, task, run, runtime_ti, previous)
             render_template_fields(task, context)
+            rendered = rendered_fields(task)
             run_callbacks(task.on_execute_callback, context, "on_execute")
             limit, make_error = _time_limit(task, seconds_left)
             with time_limit(limit, make_error):
@@ -134,6 +136,7 @@ def execute(
             outcome = Outcome(TIS.FAILED, f"{type(err).__name__}: {err}")
             context["exception"] = err
         _finish_log(outcome, task, ti, run, context)
+    outcome.rendered_fields = rendered
     return outcome, capture.text()
 
 

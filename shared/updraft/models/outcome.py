@@ -28,6 +28,7 @@ class Outcome:
     error: str | None = None
     retry_allowed: bool = True
     skip_plan: Any = None  # an execution.context.SkipPlan from a branching operator
+    rendered_fields: dict[str, Any] | None = None  # the try's template fields, as rendered
 
 
 def skip_plans(ti: TaskInstance) -> dict[str, tuple[set[str], bool]]:
@@ -67,6 +68,8 @@ def record(
     started = ti.start_date
     duration = (now - datetime.fromisoformat(started)).total_seconds() if started else None
     common: dict[str, Any] = {"end_date": iso(now), "duration": duration, "error": outcome.error}
+    if outcome.rendered_fields is not None:
+        common["rendered_fields"] = outcome.rendered_fields
     skips: dict[str, tuple[set[str], bool]] = {}
     if outcome.state is TIS.SUCCESS and outcome.skip_plan is not None and outcome.skip_plan.skip:
         # Kept on the item, so a repeated dispatch (after a crash) skips the same tasks.

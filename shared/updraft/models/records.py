@@ -116,6 +116,7 @@ class TaskInstance:
     upstream_lengths: dict[str, int] = field(default_factory=dict)
     max_tries: int | None = None  # set when cleared: the try number up to which retries apply
     waiting_on_past: bool = False
+    rendered_fields: dict[str, Any] | None = None
 
     def retries_left(self, retries: int) -> bool:
         """Whether a failure of this try is retried (Airflow: try_number <= max_tries)."""
@@ -151,4 +152,5 @@ class TaskInstance:
             upstream_lengths={k[4:]: int(v) for k, v in item.items() if k.startswith("upn_")},
             max_tries=item.get("max_tries"),
             waiting_on_past=bool(item.get("waiting_on_past", False)),
+            rendered_fields=item.get("rendered_fields"),
         )
