@@ -53,9 +53,11 @@ class Driver:
             for message in got:
                 client.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
 
-    def deliver(self, messages: list[dict[str, Any]]) -> dict[str, Any]:
-        """Invoke the worker function with these messages as one SQS event."""
-        return self.handlers["worker"](sqs_event(messages, self.queue_arn), LambdaContext("WorkerFunction", 1024, 900))
+    def deliver(self, messages: list[dict[str, Any]], timeout: int = 900) -> dict[str, Any]:
+        """Invoke the worker function with these messages as one SQS event (`timeout`: the
+        seconds the invocation has)."""
+        context = LambdaContext("WorkerFunction", 1024, timeout)
+        return self.handlers["worker"](sqs_event(messages, self.queue_arn), context)
 
     def drain(self, *, duplicate: bool = False, rounds: int = 200) -> int:
         """Deliver every message, one per event as the template's BatchSize says (each twice

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
 
 class AirflowException(Exception):
     """Base of every error Updraft raises to DAG authors and operators."""
@@ -21,6 +26,21 @@ class AirflowFailException(AirflowException):
 
 class AirflowTaskTimeout(AirflowException):
     """The task ran past its execution_timeout."""
+
+
+class AirflowRescheduleException(AirflowException):
+    """Raised by a sensor in reschedule mode: free the worker, poke again at `reschedule_date`."""
+
+    def __init__(self, reschedule_date: "datetime", *, started_at: "datetime | None" = None,
+                 poke_count: int = 0) -> None:
+        super().__init__(f"Rescheduling to {reschedule_date.isoformat()}")
+        self.reschedule_date = reschedule_date
+        self.started_at = started_at
+        self.poke_count = poke_count
+
+
+class AirflowSensorTimeout(AirflowException):
+    """A sensor waited longer than its timeout; it fails without retrying, as in Airflow."""
 
 
 class AirflowDagCycleException(AirflowException):
@@ -66,6 +86,8 @@ __all__ = [
     "AirflowDagCycleException",
     "AirflowException",
     "AirflowFailException",
+    "AirflowRescheduleException",
+    "AirflowSensorTimeout",
     "AirflowNotFoundException",
     "AirflowSkipException",
     "AirflowTaskTimeout",

@@ -173,6 +173,12 @@ class _TaskFactory:
         """`@task.short_circuit`: a falsy return value skips what comes after the task."""
         return _decorate(python_callable, kwargs, _ShortCircuitDecoratedOperator)
 
+    def sensor(self, python_callable: Callable[..., Any] | None = None, **kwargs: Any) -> Any:
+        """`@task.sensor`: the function is poked until it returns True or a done PokeReturnValue."""
+        from updraft.sensors.python import DecoratedSensorOperator
+
+        return _decorate(python_callable, kwargs, DecoratedSensorOperator)  # type: ignore[arg-type]
+
 
 def _decorate(
     python_callable: Callable[..., Any] | None,

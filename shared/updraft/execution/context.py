@@ -51,6 +51,10 @@ class RuntimeTaskInstance:
         # Set by branching and short-circuiting operators; the engine applies it when the
         # task succeeds: these downstream tasks are marked skipped without running.
         self.skip_plan: SkipPlan | None = None
+        # The stored task instance this try was claimed as (a sensor reads its pokes so far).
+        self.record: Any = None
+        # time.monotonic() by which the worker Lambda must be done (None: no limit known).
+        self.lambda_deadline: float | None = None
 
     def __repr__(self) -> str:
         return f"<TaskInstance: {self.dag_id}.{self.task_id} {self.run_id} [running]>"

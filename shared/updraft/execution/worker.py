@@ -8,13 +8,20 @@ from __future__ import annotations
 
 import copy
 import logging
+import time
 import socket
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
 from updraft.dispatch.messages import TaskMessage
-from updraft.exceptions import AirflowFailException, AirflowSkipException, AirflowTaskTimeout
+from updraft.exceptions import (
+    AirflowFailException,
+    AirflowRescheduleException,
+    AirflowSensorTimeout,
+    AirflowSkipException,
+    AirflowTaskTimeout,
+)
 from updraft.execution.bundle import load_pinned_dag
 from updraft.execution.callbacks import run_callbacks
 from updraft.execution.context import (
@@ -111,6 +118,9 @@ def execute(
             else:
                 task = copy.copy(task)
             runtime_ti = RuntimeTaskInstance(task, run, ti.try_number, ti.map_index, services.xcoms)
+            runtime_ti.record = ti
+            if seconds_left is not None:
+                runtime_ti.lambda_deadline = time.monotonic() + seconds_left - LAMBDA_RESERVE_SECONDS
             previous = services.runs.previous_success(run) if wants_previous_success(task) else False
             context = build_context(dag, task, run, runtime_ti, previous)
             render_template_fields(task, context)
@@ -125,9 +135,16 @@ def execute(
                     for key, value in result.items():
                         runtime_ti.xcom_push(str(key), value)
             outcome = Outcome(TIS.SUCCESS, skip_plan=runtime_ti.skip_plan)
+        except AirflowRescheduleException as err:
+            task_log.info("Rescheduling task, marking task as UP_FOR_RESCHEDULE: next poke at %s",
+                          err.reschedule_date.isoformat())
+            outcome = Outcome(TIS.UP_FOR_RESCHEDULE, reschedule=err)
         except AirflowSkipException as err:
             task_log.info("Skipping task: %s", err)
             outcome = Outcome(TIS.SKIPPED)
+        except AirflowSensorTimeout as err:
+            task_log.exception("Sensor timed out")
+            outcome = Outcome(TIS.FAILED, f"{type(err).__name__}: {err}", retry_allowed=False)
         except AirflowFailException as err:
             task_log.exception("Task failed without retries")
             outcome = Outcome(TIS.FAILED, f"{type(err).__name__}: {err}", retry_allowed=False)
@@ -165,6 +182,8 @@ def _finish_log(outcome: Outcome, task: Any, ti: TaskInstance, run: DagRun, cont
         task_log.info("Marking task as SUCCESS. dag_id=%s, task_id=%s, run_id=%s",
                       run.dag_id, ti.task_id, run.run_id)
         run_callbacks(task.on_success_callback, context, "on_success")
+    elif outcome.state is TIS.UP_FOR_RESCHEDULE:
+        return
     elif outcome.state is TIS.SKIPPED:
         run_callbacks(task.on_skipped_callback, context, "on_skipped")
     elif outcome.retry_allowed and ti.retries_left(task.retries):

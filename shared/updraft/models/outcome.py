@@ -29,6 +29,7 @@ class Outcome:
     retry_allowed: bool = True
     skip_plan: Any = None  # an execution.context.SkipPlan from a branching operator
     rendered_fields: dict[str, Any] | None = None  # the try's template fields, as rendered
+    reschedule: Any = None  # an AirflowRescheduleException from a sensor in reschedule mode
 
 
 def skip_plans(ti: TaskInstance) -> dict[str, tuple[set[str], bool]]:
@@ -37,6 +38,8 @@ def skip_plans(ti: TaskInstance) -> dict[str, tuple[set[str], bool]]:
         return {}
     return {ti.task_id: (set(ti.skip_downstream), ti.skip_descendants)}
 
+
+MAX_SQS_DELAY_SECONDS = 900
 
 # Airflow's [core] max_task_retry_delay default: no computed backoff waits longer.
 MAX_RETRY_DELAY_SECONDS = 24 * 60 * 60
@@ -76,13 +79,16 @@ def record(
         common["skip_downstream"] = sorted(outcome.skip_plan.skip)
         common["skip_descendants"] = outcome.skip_plan.descendants
         skips[ti.task_id] = (set(outcome.skip_plan.skip), outcome.skip_plan.descendants)
+    if outcome.state is TIS.UP_FOR_RESCHEDULE:
+        reschedule(services, run, ti, outcome, common, now)
+        return
     if outcome.state is TIS.FAILED and outcome.retry_allowed and ti.retries_left(int(task.get("retries", 0))):
         wait = retry_delay(task, ti, parse_iso(run.logical_date))
         due = now + wait
         shard_of = f"{ti_pk(run.dag_id, run.run_id)}#{ti.task_id}"
         # When SQS can carry the wait, its delayed message runs the retry and the timer only
         # backs it up; beyond SQS's 15 minutes the scheduler's timer queues it.
-        by_sqs = wait.total_seconds() <= 900
+        by_sqs = wait.total_seconds() <= MAX_SQS_DELAY_SECONDS
         timer_due = due + timedelta(seconds=services.settings.queued_timeout) if by_sqs else due
         if services.tis.set_up_for_retry(
             run.dag_id, run.run_id, ti.task_id, ti.map_index, ti.try_number,
@@ -103,3 +109,31 @@ def record(
         advance(services, run, serialized, [(ti.task_id, outcome.state, ti.map_index)], now, skips=skips)
         if outcome.state in (TIS.SUCCESS, TIS.SKIPPED):
             nudge_next_run(services, run, task, ti.map_index, now)
+
+
+def reschedule(
+    services: Any, run: DagRun, ti: TaskInstance, outcome: Outcome, common: dict[str, Any], now: datetime
+) -> None:
+    """A sensor that will poke again: up_for_reschedule, its worker freed. SQS brings it back
+    when the wait fits a message delay; beyond that, the scheduler's timer does."""
+    request = outcome.reschedule
+    due = request.reschedule_date
+    wait = max((due - now).total_seconds(), 0)
+    by_sqs = wait <= MAX_SQS_DELAY_SECONDS
+    shard_of = f"{ti_pk(run.dag_id, run.run_id)}#{ti.task_id}#{ti.map_index}"
+    timer_due = due + timedelta(seconds=services.settings.queued_timeout) if by_sqs else due
+    fields = {
+        **{k: v for k, v in common.items() if k != "error"},
+        "next_poke_at": iso(due),
+        "first_poke_at": iso(request.started_at or now),
+        "poke_count": request.poke_count,
+        "poke_try": ti.try_number,
+        **timer_fields(shard_of, timer_due, services.settings.timer_shards),
+    }
+    if services.tis.set_up_for_reschedule(run.dag_id, run.run_id, ti.task_id, ti.map_index, ti.try_number, fields):
+        log.info("%s.%s rescheduled to %s", run.dag_id, ti.task_id, iso(due))
+        if by_sqs:
+            services.queue.send(
+                [TaskMessage(run.dag_id, run.run_id, ti.task_id, ti.try_number, ti.map_index)],
+                delay_seconds=int(wait + 0.999),
+            )

@@ -39,6 +39,7 @@ class PassReport:
     runs_started: list[str] = field(default_factory=list)
     runs_timed_out: list[str] = field(default_factory=list)
     past_waits_released: int = 0
+    reschedules_queued: int = 0
     messages_resent: int = 0
     retries_queued: int = 0
     zombies: list[str] = field(default_factory=list)
@@ -145,6 +146,11 @@ def ti_timer(
                               queue_fields(services, shard_of, now)) is not None:
             services.queue.send([TaskMessage(dag_id, run_id, task_id, try_number + 1, map_index)])
             report.retries_queued += 1
+    elif state is TIS.UP_FOR_RESCHEDULE:
+        if services.tis.requeue_rescheduled(dag_id, run_id, task_id, map_index, try_number,
+                                            queue_fields(services, shard_of, now)):
+            services.queue.send([TaskMessage(dag_id, run_id, task_id, try_number, map_index)])
+            report.reschedules_queued += 1
     elif state is TIS.RUNNING:
         fail_zombie(services, dag_id, run_id, task_id, map_index, try_number, now)
         report.zombies.append(f"{dag_id}/{run_id}/{task_id}")

@@ -95,17 +95,18 @@ class TaskInstanceStore:
         Returns (claimed, None), or (None, what was found) when the claim was taken."""
         cond = Condition(
             "(#st = :queued AND try_number = :try) OR "
-            "(#st = :retry AND try_number = :prev AND next_retry_at <= :now)",
+            "(#st = :retry AND try_number = :prev AND next_retry_at <= :now) OR "
+            "(#st = :resched AND try_number = :try AND next_poke_at <= :now)",
             {"#st": "state"},
             {":queued": str(TIS.QUEUED), ":retry": str(TIS.UP_FOR_RETRY), ":try": try_number,
-             ":prev": try_number - 1, ":now": now},
+             ":prev": try_number - 1, ":now": now, ":resched": str(TIS.UP_FOR_RESCHEDULE)},
         )
         try:
             item = self.table.update(
                 keys.ti_key(dag_id, run_id, task_id, map_index),
                 Update(set={"state": str(TIS.RUNNING), "try_number": try_number,
                             "start_date": now, **fields},
-                       remove=["end_date", "duration", "next_retry_at"]),
+                       remove=["end_date", "duration", "next_retry_at", "next_poke_at"]),
                 condition=cond,
                 returns="ALL_NEW",
             )
@@ -159,6 +160,40 @@ class TaskInstanceStore:
             self.table.update(
                 keys.ti_key(dag_id, run_id, task_id, map_index),
                 Update(set={"state": str(TIS.UP_FOR_RETRY), **fields}),
+                condition=cond,
+            )
+        except ConditionFailed:
+            return False
+        return True
+
+    def set_up_for_reschedule(
+        self, dag_id: str, run_id: str, task_id: str, map_index: int, try_number: int,
+        fields: dict[str, Any],
+    ) -> bool:
+        """running → up_for_reschedule (a sensor freeing its worker), keeping its try."""
+        cond = Condition("#st = :running AND try_number = :try", {"#st": "state"},
+                         {":running": str(TIS.RUNNING), ":try": try_number})
+        try:
+            self.table.update(
+                keys.ti_key(dag_id, run_id, task_id, map_index),
+                Update(set={"state": str(TIS.UP_FOR_RESCHEDULE), **fields}),
+                condition=cond,
+            )
+        except ConditionFailed:
+            return False
+        return True
+
+    def requeue_rescheduled(
+        self, dag_id: str, run_id: str, task_id: str, map_index: int, try_number: int,
+        fields: dict[str, Any],
+    ) -> bool:
+        """up_for_reschedule → queued for the same try (the scheduler's timer, past SQS's delay)."""
+        cond = Condition("#st = :resched AND try_number = :try", {"#st": "state"},
+                         {":resched": str(TIS.UP_FOR_RESCHEDULE), ":try": try_number})
+        try:
+            self.table.update(
+                keys.ti_key(dag_id, run_id, task_id, map_index),
+                Update(set={"state": str(TIS.QUEUED), **fields}, remove=["next_poke_at"]),
                 condition=cond,
             )
         except ConditionFailed:

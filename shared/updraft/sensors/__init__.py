@@ -1,0 +1,7 @@
+"""The sensors users import: `from updraft.sensors import PythonSensor, DateTimeSensor`."""
+
+from updraft.sensors.base import BaseSensorOperator, PokeReturnValue
+from updraft.sensors.date_time import DateTimeSensor, TimeDeltaSensor
+from updraft.sensors.python import PythonSensor
+
+__all__ = ["BaseSensorOperator", "DateTimeSensor", "PokeReturnValue", "PythonSensor", "TimeDeltaSensor"]
