@@ -12,7 +12,8 @@ import pytest
 
 from updraft import Connection, Variable
 from updraft.execution.logs import capture_task_log
-from updraft.execution.masking import SecretsMasker, masking_scope, rendered_fields, should_hide_value_for_key
+from updraft.execution.masking import SecretsMasker, masking_scope, should_hide_value_for_key
+from updraft.execution.templates import rendered_fields
 from updraft.store.secrets import CONNECTIONS, VARIABLES
 
 task_log = logging.getLogger("updraft.task")
@@ -170,16 +171,25 @@ def test_concurrent_task_runs_mask_only_their_own_secrets(stored: dict) -> None:
 
 
 def test_rendered_fields_are_masked() -> None:
+    class Secret:
+        def __repr__(self) -> str:
+            return "<Secret hunter22>"
+
     class Task:
-        template_fields = ("bash_command", "env", "password_file")
+        template_fields = ("bash_command", "env", "password_file", "obj", "long")
         bash_command = "curl -u app:hunter22 https://x"
         env = {"API_TOKEN": "abc-def-ghi", "MODE": "hunter22 mode", "N": 3}
         password_file = "/etc/pw"
+        obj = Secret()
+        long = ["hunter22"] * 2000
 
     with masking_scope() as masker:
         masker.add_mask("hunter22")
-        assert rendered_fields(Task()) == {
-            "bash_command": "curl -u app:*** https://x",
-            "env": {"API_TOKEN": "***", "MODE": "*** mode", "N": 3},
-            "password_file": "***",
-        }
+        fields = rendered_fields(Task())  # type: ignore[arg-type]
+    assert {name: fields[name] for name in ("bash_command", "env", "password_file", "obj")} == {
+        "bash_command": "curl -u app:*** https://x",
+        "env": {"API_TOKEN": "***", "MODE": "*** mode", "N": 3},
+        "password_file": "***",
+        "obj": "<Secret ***>",
+    }
+    assert fields["long"].endswith("... (truncated)") and "hunter22" not in fields["long"]

@@ -152,3 +152,20 @@ def test_outside_a_task_run_nothing_is_cached(monkeypatch: pytest.MonkeyPatch) -
     Variable.get("color")
     Variable.get("color")
     assert store.reads == [(VARIABLES, "color"), (VARIABLES, "color")]
+
+
+def test_template_accessors_look_up_only_what_is_used() -> None:
+    import copy
+
+    from updraft.execution.accessors import ConnectionAccessor, VariableAccessor
+
+    store = FakeStore({(VARIABLES, "color"): "blue", (VARIABLES, "cfg"): '{"a": 1}',
+                       (CONNECTIONS, "my_db"): '{"conn_type": "postgres", "host": "h"}'})
+    value, as_json, conn = VariableAccessor(deserialize_json=False), VariableAccessor(deserialize_json=True), ConnectionAccessor()
+    with task_run_scope(store):  # type: ignore[arg-type]
+        copy.deepcopy({"value": value, "conn": conn})
+        assert getattr(conn, "_repr_html_", None) is None
+        assert store.reads == []
+        assert (value.color, as_json.cfg, conn.my_db.host) == ("blue", {"a": 1}, "h")
+        assert value.get("absent", "fallback") == "fallback"
+        assert conn.get("absent") is None

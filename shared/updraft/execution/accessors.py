@@ -12,8 +12,9 @@ from updraft.authoring.params import NOTSET
 
 
 def _is_lookup(name: str) -> bool:
-    # copy, pickle and Jinja probe dunder names; they are never variables.
-    return not (name.startswith("__") and name.endswith("__"))
+    # copy, pickle, IPython and friends probe `_…` names; templates may not use them (Jinja's
+    # sandbox refuses them), so they are never looked up.
+    return not name.startswith("_")
 
 
 class VariableAccessor:

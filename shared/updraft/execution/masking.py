@@ -156,22 +156,3 @@ def redact(value: Any, name: str | None = None) -> Any:
     """Airflow's `redact`, with this thread's task run's secrets (by name only outside one)."""
     return (current_masker() or SecretsMasker()).redact(value, name)
 
-
-def rendered_fields(task: Any, masker: SecretsMasker | None = None) -> dict[str, Any]:
-    """A task's rendered template fields as they may be stored or shown: JSON values (others
-    as their text) with the run's secrets masked, and a field named like a secret hidden."""
-    masker = masker or current_masker() or SecretsMasker()
-    return {
-        name: masker.redact(_jsonable(getattr(task, name, None)), name)
-        for name in getattr(task, "template_fields", ())
-    }
-
-
-def _jsonable(value: Any) -> Any:
-    if value is None or isinstance(value, (str, int, float, bool)):
-        return value
-    if isinstance(value, dict):
-        return {str(key): _jsonable(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple, set)):
-        return [_jsonable(item) for item in value]
-    return str(value)

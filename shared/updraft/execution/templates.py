@@ -94,18 +94,21 @@ MAX_RENDERED_CHARS = 4096
 
 
 def rendered_fields(task: "BaseOperator") -> dict[str, Any]:
-    """The task's template fields after rendering, as JSON (long values truncated)."""
+    """The task's template fields after rendering, as JSON (long values truncated), with the
+    task run's secrets as *** (a field named like a secret hidden whole), as Airflow keeps them."""
     import json
+
+    from updraft.execution.masking import redact
 
     out: dict[str, Any] = {}
     for name in task.template_fields:
-        value = getattr(task, name, None)
+        value = redact(getattr(task, name, None), name)
         try:
-            text = json.dumps(value, default=repr)
+            text = json.dumps(value, default=lambda other: redact(repr(other)))
         except (TypeError, ValueError):
-            text = json.dumps(repr(value))
+            text = json.dumps(redact(repr(value)))
         if len(text) > MAX_RENDERED_CHARS:
-            out[name] = repr(value)[:MAX_RENDERED_CHARS] + "... (truncated)"
+            out[name] = redact(repr(value))[:MAX_RENDERED_CHARS] + "... (truncated)"
         else:
             out[name] = json.loads(text)
     return out
