@@ -283,3 +283,34 @@ def test_prev_success_values_come_from_the_latest_successful_run(driver: Driver)
     xcom = driver.services.xcoms.get
     assert xcom("prev", "manual__a", "show", -1, "return_value") == (True, "True")
     assert xcom("prev", "manual__b", "show", -1, "return_value") == (True, "False")
+
+
+MAX_ACTIVE_RUNS = """
+    from datetime import datetime
+    from updraft import DAG
+    from updraft.operators import BashOperator
+
+    with DAG("one_at_a_time", schedule=None, start_date=datetime(2024, 1, 1), max_active_runs=1):
+        BashOperator(task_id="t", bash_command="echo one")
+"""
+
+
+def test_max_active_runs_keeps_further_runs_queued_until_a_place_frees(driver: Driver) -> None:
+    from updraft.api.operations import set_paused
+
+    driver.upload("one_at_a_time.py", MAX_ACTIVE_RUNS)
+    runs = [driver.trigger("one_at_a_time", run_id=f"manual__{n}") for n in range(3)]
+    state = lambda: [str(driver.services.runs.get("one_at_a_time", r.run_id).state) for r in runs]  # noqa: E731
+    assert state() == ["running", "queued", "queued"]
+    driver.drain()
+    assert state() == ["success", "success", "success"]
+    assert driver.services.dags.get("one_at_a_time")["active_runs"] == 0
+    # A paused DAG starts none of its runs; unpausing starts the ones that waited.
+    from updraft.timeutil import utcnow
+
+    set_paused(driver.services, "one_at_a_time", True, utcnow())
+    late = driver.trigger("one_at_a_time", run_id="manual__late")
+    assert str(driver.services.runs.get("one_at_a_time", late.run_id).state) == "queued"
+    set_paused(driver.services, "one_at_a_time", False, utcnow())
+    driver.drain()
+    assert str(driver.services.runs.get("one_at_a_time", late.run_id).state) == "success"

@@ -67,6 +67,7 @@ def standalone(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Standalone]
     home = tmp_path_factory.mktemp("home")
     port = _free_port()
     node = Standalone(home, port)
+    node.env["ORDERS_DB"] = str(home / "orders.sqlite")
     log = open(home / "standalone.log", "w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "updraft.cli.main", "standalone", "--port", str(port), "--tick", "1"],
@@ -89,10 +90,22 @@ def test_cli_lists_the_example_dags(standalone: Standalone) -> None:
     dags = {d["dag_id"]: d for d in json.loads(done.stdout)}
     assert {"example_etl", "example_fan_out_fan_in", "example_retry"} <= set(dags)
     assert dags["example_fan_out_fan_in"]["schedule"] == "0 6 * * MON-FRI"
-    assert dags["example_etl"]["is_paused"] is True
+    assert dags["example_retry"]["is_paused"] is True
+
+
+def test_trigger_of_a_paused_dag_waits_until_it_is_unpaused(standalone: Standalone) -> None:
+    done = standalone.cli("dags", "trigger", "example_etl")
+    assert done.returncode == 0, done.stderr
+    run_id = done.stdout.split()[3]
+    time.sleep(2)
+    assert standalone.api("GET", f"/dags/example_etl/dagRuns/{run_id}")[1]["state"] == "queued"
+    assert standalone.cli("dags", "unpause", "example_etl").returncode == 0
+    _wait(lambda: standalone.api("GET", f"/dags/example_etl/dagRuns/{run_id}")[1]["state"] == "success",
+          60, "the run to start and finish once unpaused")
 
 
 def test_cli_trigger_runs_to_success(standalone: Standalone) -> None:
+    assert standalone.cli("dags", "unpause", "example_fan_out_fan_in").returncode == 0
     done = standalone.cli("dags", "trigger", "example_fan_out_fan_in", "--conf", '{"who": "cli"}')
     assert done.returncode == 0, done.stderr
     run_id = done.stdout.split()[3]
@@ -106,6 +119,7 @@ def test_cli_trigger_runs_to_success(standalone: Standalone) -> None:
 
 
 def test_api_trigger_then_logs(standalone: Standalone) -> None:
+    assert standalone.api("PATCH", "/dags/example_retry", {"is_paused": False})[0] == 200
     status, run = standalone.api("POST", "/dags/example_retry/dagRuns", {"logical_date": None, "conf": {}})
     assert status == 200, run
     run_id = run["dag_run_id"]

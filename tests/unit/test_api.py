@@ -297,7 +297,20 @@ def test_patch_unknown_dag_is_a_404(dags: Any) -> None:
 
 
 # -- DagRuns ----------------------------------------------------------------------------
+def unpause(dag_id: str = "etl") -> None:
+    assert call("PATCH", f"/api/v2/dags/{dag_id}", body={"is_paused": False})[0] == 200
+
+
+def test_trigger_of_a_paused_dag_stays_queued(dags: Any) -> None:
+    status, run = trigger(logical_date="2024-05-01T00:00:00Z")
+
+    assert status == 200
+    assert run["state"] == "queued"
+    assert run["start_date"] is None
+
+
 def test_trigger_creates_and_starts_a_run(dags: Any) -> None:
+    unpause()
     status, run = trigger(logical_date="2024-05-01T00:00:00Z", conf={"day": "2024-05-01"}, note="backfill")
 
     assert status == 200
@@ -409,6 +422,7 @@ def test_unknown_run_is_a_404(dags: Any) -> None:
 
 # -- task instances and logs ------------------------------------------------------------
 def test_task_instances_of_a_run_list_every_task(dags: Any) -> None:
+    unpause()
     run_id = trigger(logical_date="2024-05-01T00:00:00Z")[1]["dag_run_id"]
 
     status, body = call("GET", f"/api/v2/dags/etl/dagRuns/{run_id}/taskInstances")
@@ -446,6 +460,7 @@ def test_get_one_task_instance(dags: Any) -> None:
 def test_task_log_in_airflow_shape(dags: Any) -> None:
     from updraft.store.bucket import log_key
 
+    unpause()
     run_id = trigger(logical_date="2024-05-01T00:00:00Z")[1]["dag_run_id"]
     key = log_key("etl", run_id, "extract", -1, 1)
     dags.bucket.put(key, "[2024-06-01T12:00:01.500+0000] {bash.py:12} INFO - extract\nplain line\n")

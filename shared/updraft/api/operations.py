@@ -112,7 +112,8 @@ def _manual_interval(
 def set_paused(services: Any, dag_id: str, paused: bool, now: datetime) -> dict[str, Any]:
     """Pause or unpause a DAG; returns its record as updated.
 
-    Pausing takes the DAG out of the scheduler's timers. Unpausing a paused DAG works its
+    Pausing takes the DAG out of the scheduler's timers (and its queued runs wait; running
+    ones go on, as in Airflow). Unpausing a paused DAG works its
     next run out afresh from now (with catchup, from its last scheduled interval), so the
     scheduler neither sees a stale next run nor runs the intervals missed while paused
     unless the DAG catches up."""
@@ -129,4 +130,9 @@ def set_paused(services: Any, dag_id: str, paused: bool, now: datetime) -> dict[
         )
         fields.update(nxt)
     services.dags.refresh(dag_id, fields, remove)
+    if not paused and dag.get("is_paused"):
+        # Runs triggered while it was paused have waited, queued: they may start now.
+        from updraft.models.dagrun import start_waiting_runs
+
+        start_waiting_runs(services, dag_id, now)
     return {**{k: v for k, v in dag.items() if k not in remove}, **fields}

@@ -23,11 +23,16 @@ from updraft.models.taskinstance import (
     make_ready,
     request_dag_callback,
 )
+from updraft.store import keys
 from updraft.store.keys import run_pk
 from updraft.store.timers import timer_fields
 from updraft.timeutil import iso
 
 log = logging.getLogger("updraft.engine")
+
+# A queued run that found no free place looks again this often (besides being started when
+# another run ends or its DAG is unpaused).
+WAITING_RUN_RECHECK_SECONDS = 60
 
 
 def create_dag_run(
@@ -73,15 +78,44 @@ def create_dag_run(
     return run
 
 
+def slot_of(run: DagRun) -> tuple[dict[str, str], bool]:
+    """Whose max_active_runs a run counts against: its backfill's, or its DAG's (then a
+    paused DAG starts none of its runs, as in Airflow)."""
+    if run.backfill_id:
+        return keys.backfill_key(run.dag_id, run.backfill_id), False
+    # `updraft dags test` runs a paused DAG, as Airflow's does.
+    return keys.dag_key(run.dag_id), run.triggered_by != "test"
+
+
+def slot_limit(services: Any, run: DagRun, serialized: dict[str, Any]) -> int:
+    if run.backfill_id:
+        backfill = services.table.get(keys.backfill_key(run.dag_id, run.backfill_id)) or {}
+        return int(backfill.get("max_active_runs") or 10)
+    return int(serialized.get("max_active_runs") or 16)
+
+
 def start_dag_run(services: Any, run: DagRun, now: datetime) -> Advance:
-    """queued → running, then queue the roots; safe to repeat after a crash at any point."""
+    """queued → running when a place is free (max_active_runs; not while the DAG is paused),
+    then queue the roots; safe to repeat after a crash at any point. A run that cannot start
+    stays queued: the end of another run, an unpause, or its timer starts it later."""
     serialized = services.serialized_dag(run.dag_id, run.dag_version)
-    if services.runs.transition(
-        run.dag_id, run.run_id, [DagRunState.QUEUED], DagRunState.RUNNING, {"start_date": iso(now)}
-    ):
-        run.state = DagRunState.RUNNING
-        run.start_date = iso(now)
     result = Advance()
+    if run.state is DagRunState.QUEUED:
+        slot, respect_pause = slot_of(run)
+        outcome = services.runs.start_in_slot(
+            run, slot, slot_limit(services, run, serialized), {"start_date": iso(now)},
+            respect_pause=respect_pause,
+        )
+        if outcome == "no_slot":
+            due = now + timedelta(seconds=WAITING_RUN_RECHECK_SECONDS)
+            services.runs.set_fields(run.dag_id, run.run_id, timer_fields(
+                f"{run_pk(run.dag_id)}#{run.run_id}", due, services.settings.timer_shards))
+            result.run_state = DagRunState.QUEUED
+            return result
+        current = services.runs.get(run.dag_id, run.run_id, consistent=True)
+        if current is None or current.state is not DagRunState.RUNNING:
+            return result
+        run = current
     finished: deque[tuple[str, TIS, int]] = deque()
     tasks = tasks_by_id(serialized)
     for task in roots(serialized):
@@ -119,11 +153,23 @@ def time_out_run(services: Any, run: DagRun, now: datetime) -> bool:
             run.dag_id, run.run_id, ti.task_id, ti.map_index, TIS.SKIPPED,
             from_state=ti.state, try_number=ti.try_number, fields={"end_date": iso(now)},
         )
-    timed_out = services.runs.transition(
-        run.dag_id, run.run_id, [DagRunState.RUNNING, DagRunState.QUEUED], DagRunState.FAILED,
+    timed_out = services.runs.end_in_slot(
+        run, slot_of(run)[0], DagRunState.FAILED,
         {"end_date": iso(now), "note": run.note or "dagrun_timeout"}, remove=["tpk", "tsk"],
     )
     if timed_out:
         log.info("DagRun %s %s timed out (dagrun_timeout)", run.dag_id, run.run_id)
         request_dag_callback(services, run, DagRunState.FAILED, "timed_out")
+        start_waiting_runs(services, run.dag_id, now)
     return timed_out
+
+
+def start_waiting_runs(services: Any, dag_id: str, now: datetime) -> int:
+    """Start the DAG's queued runs, oldest first, while places are free."""
+    started = 0
+    for waiting in services.runs.waiting(dag_id):
+        result = start_dag_run(services, waiting, now)
+        if result.run_state is DagRunState.QUEUED:
+            continue  # its slot is full; a run of another slot (a backfill's) may still fit
+        started += 1
+    return started

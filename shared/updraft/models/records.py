@@ -32,6 +32,7 @@ class DagRun:
     note: str | None = None
     triggered_by: str | None = None
     timeout_at: str | None = None
+    backfill_id: str | None = None
 
     @classmethod
     def from_item(cls, item: dict[str, Any]) -> "DagRun":
@@ -58,6 +59,7 @@ class DagRun:
             note=item.get("note"),
             triggered_by=item.get("triggered_by"),
             timeout_at=item.get("timeout_at"),
+            backfill_id=item.get("backfill_id"),
         )
 
     def to_fields(self) -> dict[str, Any]:
@@ -84,6 +86,7 @@ class DagRun:
             "note": self.note,
             "triggered_by": self.triggered_by,
             "timeout_at": self.timeout_at,
+            "backfill_id": self.backfill_id,
         }
 
 

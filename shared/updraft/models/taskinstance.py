@@ -264,9 +264,12 @@ def finish_run_if_done(services: Any, dag_id: str, run_id: str, now: datetime) -
     if run.tis_finished < run.tis_total:
         return None
     state = DagRunState.FAILED if run.leaves_failed else DagRunState.SUCCESS
-    if services.runs.transition(dag_id, run_id, [DagRunState.RUNNING], state, {"end_date": iso(now)}):
+    from updraft.models.dagrun import slot_of, start_waiting_runs
+
+    if services.runs.end_in_slot(run, slot_of(run)[0], state, {"end_date": iso(now)}):
         log.info("DagRun %s %s finished: %s", dag_id, run_id, state)
         request_dag_callback(services, run, state, "success" if state is DagRunState.SUCCESS else "task_failure")
+        start_waiting_runs(services, dag_id, now)
     return state
 
 

@@ -122,8 +122,8 @@ def resume_run(services: Any, dag_id: str, run_id: str, now: datetime, report: P
         if time_out_run(services, run, now):
             report.runs_timed_out.append(f"{dag_id}/{run_id}")
     elif run.state in (DagRunState.QUEUED, DagRunState.RUNNING):
-        start_dag_run(services, run, now)
-        report.runs_started.append(f"{dag_id}/{run_id}")
+        if start_dag_run(services, run, now).run_state is not DagRunState.QUEUED:
+            report.runs_started.append(f"{dag_id}/{run_id}")
     else:
         services.runs.clear_timer(dag_id, run_id)
 

@@ -8,6 +8,7 @@
 | import error    | `IMPORT_ERROR`              | `<file key>`                    |
 | DagRun          | `RUN#<dag_id>`              | `<run_id>`                      |
 | logical date    | `LD#<dag_id>`               | `<logical date, ISO UTC>`       |
+| backfill        | `BACKFILL#<dag_id>`         | `<backfill id>`                 |
 | task instance   | `TI#<dag_id>#<run_id>`      | `<task_id>#<map_index>`         |
 | XCom            | `XCOM#<dag_id>#<run_id>`    | `<task_id>#<map_index>#<key>`   |
 
@@ -34,8 +35,12 @@ def dag_key(dag_id: str) -> dict[str, str]:
     return {"pk": DAG_PK, "sk": dag_id}
 
 
+def dag_version_pk(dag_id: str) -> str:
+    return f"DAGV#{dag_id}"
+
+
 def dag_version_key(dag_id: str, version_hash: str) -> dict[str, str]:
-    return {"pk": f"DAGV#{dag_id}", "sk": version_hash}
+    return {"pk": dag_version_pk(dag_id), "sk": version_hash}
 
 
 def file_key(fileloc: str) -> dict[str, str]:
@@ -54,8 +59,16 @@ def run_key(dag_id: str, run_id: str) -> dict[str, str]:
     return {"pk": run_pk(dag_id), "sk": run_id}
 
 
+def logical_date_pk(dag_id: str) -> str:
+    return f"LD#{dag_id}"
+
+
+def backfill_key(dag_id: str, backfill_id: str) -> dict[str, str]:
+    return {"pk": f"BACKFILL#{dag_id}", "sk": backfill_id}
+
+
 def logical_date_key(dag_id: str, logical_date: str) -> dict[str, str]:
-    return {"pk": f"LD#{dag_id}", "sk": logical_date}
+    return {"pk": logical_date_pk(dag_id), "sk": logical_date}
 
 
 def ti_pk(dag_id: str, run_id: str) -> str:

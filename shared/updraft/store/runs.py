@@ -102,6 +102,62 @@ class RunStore:
             return False
         return True
 
+    def start_in_slot(
+        self, run: DagRun, slot: dict[str, str], max_active: int, fields: dict[str, Any],
+        *, respect_pause: bool,
+    ) -> str:
+        """queued → running while taking one of the slot's `max_active` places (the DAG's, or a
+        backfill's), atomically. Returns "started", "no_slot" (full, or the DAG is paused) or
+        "not_queued" (someone started it already, or it ended)."""
+        slot_cond = "(attribute_not_exists(active_runs) OR active_runs < :max)"
+        values: dict[str, Any] = {":max": max_active}
+        if respect_pause:
+            slot_cond += " AND (attribute_not_exists(is_paused) OR is_paused = :f)"
+            values[":f"] = False
+        ops = [
+            self.table.transact_update(
+                keys.run_key(run.dag_id, run.run_id),
+                Update(set={"state": str(DagRunState.RUNNING), **fields}),
+                Condition("#st = :queued", {"#st": "state"}, {":queued": str(DagRunState.QUEUED)}),
+            ),
+            self.table.transact_update(slot, Update(add={"active_runs": 1}), Condition(slot_cond, values=values)),
+        ]
+        try:
+            self.table.transact(ops)
+        except ConditionFailed:
+            current = self.get(run.dag_id, run.run_id, consistent=True)
+            return "no_slot" if current is not None and current.state is DagRunState.QUEUED else "not_queued"
+        return "started"
+
+    def end_in_slot(
+        self, run: DagRun, slot: dict[str, str], to_state: DagRunState, fields: dict[str, Any],
+        remove: list[str] | None = None, from_states: list[DagRunState] | None = None,
+    ) -> bool:
+        """running → success/failed, giving the run's place back to its slot, atomically."""
+        from_states = from_states or [DagRunState.RUNNING]
+        values = {f":s{n}": str(s) for n, s in enumerate(from_states)}
+        ops = [
+            self.table.transact_update(
+                keys.run_key(run.dag_id, run.run_id),
+                Update(set={"state": str(to_state), **fields}, remove=remove or []),
+                Condition(f"#st IN ({', '.join(values)})", {"#st": "state"}, values),
+            ),
+            self.table.transact_update(slot, Update(add={"active_runs": -1})),
+        ]
+        try:
+            self.table.transact(ops)
+        except ConditionFailed:
+            return False
+        return True
+
+    def waiting(self, dag_id: str, *, limit: int = 50) -> list[DagRun]:
+        """The DAG's queued runs, oldest first (those waiting for a place to start)."""
+        items, _ = self.table.query(
+            keys.run_pk(dag_id), index=keys.BY_DATE_INDEX, sk_name="lsi1sk", limit=limit,
+            filter=Condition("#st = :queued", {"#st": "state"}, {":queued": str(DagRunState.QUEUED)}),
+        )
+        return [DagRun.from_item(i) for i in items]
+
     def clear_timer(self, dag_id: str, run_id: str) -> None:
         self.table.update(keys.run_key(dag_id, run_id), Update(remove=TIMER_ATTRS))
 

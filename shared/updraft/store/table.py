@@ -165,8 +165,10 @@ class Table:
         limit: int | None = None,
         start_key: dict[str, Any] | None = None,
         consistent: bool = False,
+        filter: Condition | None = None,
     ) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
-        """One page of a query; returns the items and the key to continue from (or None)."""
+        """One page of a query; returns the items and the key to continue from (or None).
+        A `filter` drops items after they are read (they are still paid for)."""
         names = {"#pk": pk_name}
         values: dict[str, Any] = {":pk": {"S": pk}}
         expr = "#pk = :pk"
@@ -201,6 +203,10 @@ class Table:
             kwargs["Limit"] = limit
         if start_key:
             kwargs["ExclusiveStartKey"] = start_key
+        if filter is not None:
+            kwargs["FilterExpression"] = filter.expression
+            names.update(filter.names)
+            values.update({k: marshal(v) for k, v in filter.values.items()})
         resp = self._call("query", **kwargs)
         return [from_item(i) for i in resp.get("Items", [])], resp.get("LastEvaluatedKey")
 
