@@ -96,3 +96,30 @@ def test_clearing_a_successful_run_runs_it_again(driver: Driver, tmp_path: Path)
         "first": ("success", 2), "source": ("success", 2), "after": ("success", 2),
     }
     assert driver.services.runs.get("flaky", run.run_id).state == "success"
+
+
+FAN_IN = """
+    from datetime import datetime
+    from updraft import DAG
+    from updraft.operators import BashOperator
+
+    with DAG("fan_in", schedule=None, start_date=datetime(2024, 1, 1)):
+        join = BashOperator(task_id="join", bash_command="echo join")
+        for name in ("a", "b", "c"):
+            BashOperator(task_id=name, bash_command=f"echo {name}") >> join
+"""
+
+
+def test_clearing_one_branch_of_a_fan_in_reruns_the_join_after_it(driver: Driver) -> None:
+    driver.upload("fan_in.py", FAN_IN)
+    run = driver.trigger("fan_in")
+    driver.drain()
+    serialized = driver.services.serialized_dag("fan_in", driver.services.runs.get("fan_in", run.run_id).dag_version)
+    selected = select_tasks(serialized, ["b"], include_downstream=True)
+    assert selected == {"b", "join"}
+    clear_task_instances(driver.services, "fan_in", run.run_id, selected, now=utcnow())
+    driver.drain()
+    assert driver.states("fan_in", run.run_id) == {
+        "a": ("success", 1), "b": ("success", 2), "c": ("success", 1), "join": ("success", 2),
+    }
+    assert driver.services.runs.get("fan_in", run.run_id).state == "success"

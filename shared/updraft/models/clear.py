@@ -115,9 +115,10 @@ def clear_task_instances(
 
 
 def _redispatch(services: Any, run: Any, serialized: dict[str, Any], cleared: set[str], now: datetime) -> int:
-    """Decide the cleared tasks whose upstreams stay as they are; the rest follow as those
-    upstreams finish again. A branch upstream's choice still holds: what it skipped is
-    skipped again, as Airflow's NotPreviouslySkippedDep does."""
+    """Decide the cleared tasks whose upstreams stay as they are; the rest follow as their
+    cleared upstreams finish again, the other upstreams' states counted on them afresh. A
+    branch upstream's choice still holds: what it skipped is skipped again, as Airflow's
+    NotPreviouslySkippedDep does."""
     tasks = tasks_by_id(serialized)
     current = services.tis.list(run.dag_id, run.run_id)
     result = Advance()
@@ -128,6 +129,9 @@ def _redispatch(services: Any, run: Any, serialized: dict[str, Any], cleared: se
     for task_id in sorted(cleared):
         upstream = tasks[task_id]["upstream"]
         if any(u in cleared for u in upstream):
+            # Its tallies were reset with it: the upstreams that stay as they are count again
+            # now (the rule may wait for the cleared ones, or decide without them, as Airflow).
+            retally.update(u for u in upstream if u not in cleared)
             continue
         if not upstream:
             if tasks[task_id].get("is_mapped"):
