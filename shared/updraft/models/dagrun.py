@@ -32,7 +32,7 @@ log = logging.getLogger("updraft.engine")
 
 # A queued run that found no free place looks again this often (besides being started when
 # another run ends or its DAG is unpaused).
-WAITING_RUN_RECHECK_SECONDS = 60
+WAITING_RUN_RECHECK_SECONDS = 300
 
 
 def create_dag_run(
@@ -48,8 +48,11 @@ def create_dag_run(
     conf: dict[str, Any] | None = None,
     note: str | None = None,
     triggered_by: str | None = None,
+    backfill_id: str | None = None,
+    sequence: int = 0,
 ) -> DagRun:
-    """Create a run of the DAG's current version; DagRunAlreadyExists if it exists."""
+    """Create a run of the DAG's current version; DagRunAlreadyExists if it exists.
+    `sequence` orders runs created at the same instant (a backfill's) for starting."""
     serialized = services.serialized_dag(dag["dag_id"], dag["version_hash"])
     run = DagRun(
         dag_id=dag["dag_id"],
@@ -69,10 +72,11 @@ def create_dag_run(
         queued_at=iso(now),
         note=note,
         triggered_by=triggered_by,
+        backfill_id=backfill_id,
     )
     due = now + timedelta(seconds=services.settings.run_start_grace)
     extra = timer_fields(f"{run_pk(run.dag_id)}#{run.run_id}", due, services.settings.timer_shards)
-    if not services.runs.create(run, extra):
+    if not services.runs.create(run, extra, f"{iso(now)}#{sequence:06d}#{run.run_id}"):
         raise DagRunAlreadyExists(run.dag_id, run.run_id, run.logical_date)
     log.info("created DagRun %s %s", run.dag_id, run.run_id)
     return run
@@ -165,11 +169,15 @@ def time_out_run(services: Any, run: DagRun, now: datetime) -> bool:
 
 
 def start_waiting_runs(services: Any, dag_id: str, now: datetime) -> int:
-    """Start the DAG's queued runs, oldest first, while places are free."""
+    """Start the DAG's queued runs, in order, while their slots have places."""
     started = 0
+    full: set[str] = set()
     for waiting in services.runs.waiting(dag_id):
-        result = start_dag_run(services, waiting, now)
-        if result.run_state is DagRunState.QUEUED:
-            continue  # its slot is full; a run of another slot (a backfill's) may still fit
+        slot = slot_of(waiting)[0]["pk"] + slot_of(waiting)[0]["sk"]
+        if slot in full:
+            continue
+        if start_dag_run(services, waiting, now).run_state is DagRunState.QUEUED:
+            full.add(slot)  # this slot is full (or the DAG paused); others may have room
+            continue
         started += 1
     return started

@@ -33,6 +33,7 @@ class DagRun:
     triggered_by: str | None = None
     timeout_at: str | None = None
     backfill_id: str | None = None
+    wait_order: str | None = None
 
     @classmethod
     def from_item(cls, item: dict[str, Any]) -> "DagRun":
@@ -60,6 +61,7 @@ class DagRun:
             triggered_by=item.get("triggered_by"),
             timeout_at=item.get("timeout_at"),
             backfill_id=item.get("backfill_id"),
+            wait_order=item.get("wait_order"),
         )
 
     def to_fields(self) -> dict[str, Any]:

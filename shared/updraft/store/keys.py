@@ -9,6 +9,7 @@
 | DagRun          | `RUN#<dag_id>`              | `<run_id>`                      |
 | logical date    | `LD#<dag_id>`               | `<logical date, ISO UTC>`       |
 | backfill        | `BACKFILL#<dag_id>`         | `<backfill id>`                 |
+| waiting run     | `WAIT#<dag_id>`             | `<queued at>#<seq>#<run_id>`    |
 | task instance   | `TI#<dag_id>#<run_id>`      | `<task_id>#<map_index>`         |
 | XCom            | `XCOM#<dag_id>#<run_id>`    | `<task_id>#<map_index>#<key>`   |
 
@@ -61,6 +62,11 @@ def run_key(dag_id: str, run_id: str) -> dict[str, str]:
 
 def logical_date_pk(dag_id: str) -> str:
     return f"LD#{dag_id}"
+
+
+def waiting_run_key(dag_id: str, order: str) -> dict[str, str]:
+    """A queued run waiting for a place to start, in the order runs should start."""
+    return {"pk": f"WAIT#{dag_id}", "sk": order}
 
 
 def backfill_key(dag_id: str, backfill_id: str) -> dict[str, str]:

@@ -16,16 +16,21 @@ class RunStore:
     def __init__(self, table: Table) -> None:
         self.table = table
 
-    def create(self, run: DagRun, extra: dict[str, Any]) -> bool:
-        """Create the run and claim its logical date in one transaction; False if either exists."""
+    def create(self, run: DagRun, extra: dict[str, Any], wait_order: str) -> bool:
+        """Create the run (queued), note it among the DAG's runs waiting to start, and claim
+        its logical date, in one transaction; False if the run or the date exists."""
         item = {
             **keys.run_key(run.dag_id, run.run_id),
             "kind": "run",
             "lsi1sk": f"{run.run_after}#{run.run_id}",
+            "wait_order": wait_order,
             **run.to_fields(),
             **extra,
         }
-        ops = [self.table.transact_put(item, Condition("attribute_not_exists(pk)"))]
+        ops = [
+            self.table.transact_put(item, Condition("attribute_not_exists(pk)")),
+            self.table.transact_put({**keys.waiting_run_key(run.dag_id, wait_order), "run_id": run.run_id}),
+        ]
         if run.logical_date:
             ops.append(
                 self.table.transact_put(
@@ -117,11 +122,13 @@ class RunStore:
         ops = [
             self.table.transact_update(
                 keys.run_key(run.dag_id, run.run_id),
-                Update(set={"state": str(DagRunState.RUNNING), **fields}),
+                Update(set={"state": str(DagRunState.RUNNING), **fields}, remove=["wait_order"]),
                 Condition("#st = :queued", {"#st": "state"}, {":queued": str(DagRunState.QUEUED)}),
             ),
             self.table.transact_update(slot, Update(add={"active_runs": 1}), Condition(slot_cond, values=values)),
         ]
+        if run.wait_order:
+            ops.append(self.table.transact_delete(keys.waiting_run_key(run.dag_id, run.wait_order)))
         try:
             self.table.transact(ops)
         except ConditionFailed:
@@ -151,12 +158,11 @@ class RunStore:
         return True
 
     def waiting(self, dag_id: str, *, limit: int = 50) -> list[DagRun]:
-        """The DAG's queued runs, oldest first (those waiting for a place to start)."""
-        items, _ = self.table.query(
-            keys.run_pk(dag_id), index=keys.BY_DATE_INDEX, sk_name="lsi1sk", limit=limit,
-            filter=Condition("#st = :queued", {"#st": "state"}, {":queued": str(DagRunState.QUEUED)}),
-        )
-        return [DagRun.from_item(i) for i in items]
+        """The DAG's queued runs waiting for a place, in the order they should start."""
+        items, _ = self.table.query(f"WAIT#{dag_id}", limit=limit)
+        runs = {i["run_id"]: i["sk"] for i in items}
+        found = [DagRun.from_item(i) for i in self.table.batch_get([keys.run_key(dag_id, r) for r in runs])]
+        return sorted((r for r in found if r.state is DagRunState.QUEUED), key=lambda r: runs[r.run_id])
 
     def clear_timer(self, dag_id: str, run_id: str) -> None:
         self.table.update(keys.run_key(dag_id, run_id), Update(remove=TIMER_ATTRS))

@@ -250,6 +250,9 @@ class Table:
         _placeholders(op, names, values)
         return {"Update": op}
 
+    def transact_delete(self, key: Mapping[str, str]) -> dict[str, Any]:
+        return {"Delete": {"TableName": self.name, "Key": _key(key)}}
+
     def transact_put(self, item: Mapping[str, Any], condition: Condition | None = None) -> dict[str, Any]:
         names: dict[str, str] = {}
         values: dict[str, Any] = {}
