@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 
 
@@ -28,6 +29,9 @@ class Settings:
     worker_timeout: int = 900
     # A run waiting to start (its roots not yet sent) is picked up by the scheduler after this.
     run_start_grace: int = 60
+    # How often the scheduler's pass runs (the template's SchedulerRate): each pass also hands
+    # the runs due before the next one to SQS, delayed to their due time.
+    scheduler_tick_seconds: int = 60
     # Parameter Store path holding the stack's variables and connections (SecureString).
     secrets_prefix: str = "/updraft/default"
 

@@ -132,6 +132,7 @@ def test_function_environment_names_the_created_resources(resources: LocalResour
         "UPDRAFT_BUCKET": "updraft-dev-123456789012-us-east-1",
         "UPDRAFT_QUEUE_URL": resources["TaskQueue"].url,
         "UPDRAFT_WORKER_TIMEOUT": "900",
+        "UPDRAFT_SCHEDULER_RATE": "rate(1 minute)",
         "UPDRAFT_DAGS_ARE_PAUSED_AT_CREATION": "true",
         "UPDRAFT_SECRETS_PREFIX": "/updraft/e2e",
         "UPDRAFT_STAGE": "dev",

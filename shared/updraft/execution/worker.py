@@ -59,6 +59,11 @@ def run_message(
     if message.kind == "dag_callback":
         run_dag_callback(services, message)
         return
+    if message.kind == "schedule_dag":
+        from updraft.scheduling.scheduler import PassReport, schedule_dag
+
+        schedule_dag(services, message.dag_id, now, PassReport(started_at=iso(now) or ""))
+        return
     shard_of = f"{ti_pk(message.dag_id, message.run_id)}#{message.task_id}"
     deadline = now + timedelta(seconds=services.settings.worker_timeout + ZOMBIE_MARGIN_SECONDS)
     claimed, found = services.tis.claim(

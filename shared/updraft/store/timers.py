@@ -23,7 +23,8 @@ class TimerStore:
         self.shards = shards
 
     def due(self, now: datetime, limit: int = 500) -> list[dict[str, Any]]:
-        """Items whose timer is due at `now`, oldest first, from every shard."""
+        """Items whose timer is due at `now` (or before the instant given), oldest first, from
+        every shard."""
         out: list[dict[str, Any]] = []
         for pk in keys.timer_pks(self.shards):
             start: dict[str, Any] | None = None
