@@ -4,6 +4,7 @@ from updraft.operators.bash import BashOperator
 from updraft.operators.branch import BaseBranchOperator, BranchPythonOperator, ShortCircuitOperator
 from updraft.operators.empty import EmptyOperator
 from updraft.operators.python import PythonOperator
+from updraft.operators.trigger_dagrun import TriggerDagRunOperator
 
 __all__ = [
     "BaseBranchOperator",
@@ -12,4 +13,5 @@ __all__ = [
     "EmptyOperator",
     "PythonOperator",
     "ShortCircuitOperator",
+    "TriggerDagRunOperator",
 ]

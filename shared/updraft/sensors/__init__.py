@@ -2,6 +2,14 @@
 
 from updraft.sensors.base import BaseSensorOperator, PokeReturnValue
 from updraft.sensors.date_time import DateTimeSensor, TimeDeltaSensor
+from updraft.sensors.external_task import ExternalTaskSensor
 from updraft.sensors.python import PythonSensor
 
-__all__ = ["BaseSensorOperator", "DateTimeSensor", "PokeReturnValue", "PythonSensor", "TimeDeltaSensor"]
+__all__ = [
+    "BaseSensorOperator",
+    "DateTimeSensor",
+    "ExternalTaskSensor",
+    "PokeReturnValue",
+    "PythonSensor",
+    "TimeDeltaSensor",
+]

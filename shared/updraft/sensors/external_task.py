@@ -1,0 +1,96 @@
+"""ExternalTaskSensor: wait for a task (or a whole run) of another DAG at a related logical
+date."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from updraft.exceptions import AirflowException, AirflowSkipException
+from updraft.sensors.base import BaseSensorOperator
+from updraft.timeutil import iso
+
+log = logging.getLogger("updraft.task")
+
+
+class ExternalTaskSensor(BaseSensorOperator):
+    template_fields: Sequence[str] = ("external_dag_id", "external_task_id", "external_task_ids")
+    ui_color = "#4db7db"
+
+    def __init__(
+        self,
+        *,
+        external_dag_id: str,
+        external_task_id: str | None = None,
+        external_task_ids: Sequence[str] | None = None,
+        allowed_states: Sequence[str] | None = None,
+        skipped_states: Sequence[str] | None = None,
+        failed_states: Sequence[str] | None = None,
+        execution_delta: timedelta | None = None,
+        execution_date_fn: Callable[..., Any] | None = None,
+        check_existence: bool = False,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        if external_task_id is not None and external_task_ids:
+            raise ValueError("Only one of `external_task_id` or `external_task_ids` may be provided to ExternalTaskSensor")
+        if execution_delta is not None and execution_date_fn is not None:
+            raise ValueError("Only one of `execution_delta` or `execution_date_fn` may be provided to ExternalTaskSensor; not both.")
+        self.external_dag_id = external_dag_id
+        self.external_task_id = external_task_id
+        self.external_task_ids = list(external_task_ids) if external_task_ids else (
+            [external_task_id] if external_task_id else [])
+        self.allowed_states = list(allowed_states or ["success"])
+        self.skipped_states = list(skipped_states or [])
+        self.failed_states = list(failed_states or [])
+        overlap = set(self.allowed_states) & set(self.failed_states)
+        if overlap:
+            raise AirflowException(f"Duplicate values provided across allowed_states and failed_states: {overlap}")
+        self.execution_delta = execution_delta
+        self.execution_date_fn = execution_date_fn
+        self.check_existence = check_existence
+
+    def _logical_date(self, context: Any) -> datetime:
+        logical = context["logical_date"]
+        if self.execution_delta is not None:
+            return logical - self.execution_delta
+        if self.execution_date_fn is not None:
+            from updraft.operators.python import PythonOperator
+
+            fn = self.execution_date_fn
+            holder = type("Holder", (), {"python_callable": fn, "op_args": [logical], "op_kwargs": {},
+                                         "templates_dict": None})()
+            return fn(logical, **PythonOperator._context_kwargs(holder, context))  # type: ignore[arg-type]
+        return logical
+
+    def poke(self, context: Any) -> bool:
+        from updraft.services import services_from_env
+
+        services = services_from_env()
+        if self.check_existence and services.dags.get(self.external_dag_id) is None:
+            raise AirflowException(f"The external DAG {self.external_dag_id} does not exist.")
+        when = iso(self._logical_date(context))
+        run_id = services.runs.run_id_for_logical_date(self.external_dag_id, when or "")
+        if self.external_task_ids:
+            what = f"{self.external_dag_id}.{self.external_task_ids}"
+        else:
+            what = f"DAG {self.external_dag_id}"
+        log.info("Poking for %s on %s ...", what, when)
+        if run_id is None:
+            return False
+        if not self.external_task_ids:
+            run = services.runs.get(self.external_dag_id, run_id, consistent=True)
+            states = [str(run.state)] if run else []
+        else:
+            found = {t.task_id: str(t.state) for t in services.tis.list(self.external_dag_id, run_id)}
+            states = [found.get(t, "none") for t in self.external_task_ids]
+        if self.failed_states and any(s in self.failed_states for s in states):
+            message = f"The external {what} failed."
+            if self.soft_fail:
+                raise AirflowSkipException(message)
+            raise AirflowException(message)
+        if self.skipped_states and any(s in self.skipped_states for s in states):
+            raise AirflowSkipException(f"The external {what} was skipped.")
+        return bool(states) and all(s in self.allowed_states for s in states)
