@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from pathlib import Path
@@ -34,14 +35,22 @@ def project_root() -> Path:
     raise AirflowException("Cannot find template.yaml: run from the Updraft checkout or set UPDRAFT_ROOT")
 
 
-def upload_folder(bucket: Any, folder: Path) -> list[str]:
+def folder_files(folder: Path) -> list[Path]:
+    """The files of a DAG folder that are uploaded: all of them but Python's caches."""
+    return [p for p in sorted(folder.rglob("*")) if p.is_file() and "__pycache__" not in p.parts]
+
+
+def upload_folder(
+    bucket: Any, folder: Path, on_upload: Callable[[str], None] | None = None
+) -> list[str]:
     """Put every file of the DAG folder under the bucket's dags/ prefix; returns the keys."""
     keys = []
-    for path in sorted(folder.rglob("*")):
-        if path.is_file() and "__pycache__" not in path.parts:
-            key = DAGS_PREFIX + path.relative_to(folder).as_posix()
-            bucket.put(key, path.read_bytes())
-            keys.append(key)
+    for path in folder_files(folder):
+        key = DAGS_PREFIX + path.relative_to(folder).as_posix()
+        bucket.put(key, path.read_bytes())
+        keys.append(key)
+        if on_upload is not None:
+            on_upload(key)
     return keys
 
 
@@ -180,4 +189,4 @@ def print_json(document: dict[str, Any]) -> None:
     sys.stdout.write(json.dumps(document, indent=2, default=str) + "\n")
 
 
-__all__ = ["project_root", "run_dag_test", "upload_folder"]
+__all__ = ["folder_files", "project_root", "run_dag_test", "upload_folder"]

@@ -11,18 +11,34 @@ from updraft.exceptions import AirflowException
 
 def build_parser() -> argparse.ArgumentParser:
     from updraft.cli import connections, dags, standalone, variables
+    from updraft.cli import completion, info, parsing, tasks
 
-    parser = argparse.ArgumentParser(
+    parser = parsing.Parser(
         prog="updraft",
-        description="Airflow's way of writing data pipelines, on a serverless AWS stack.",
+        description=(
+            "Airflow's way of writing data pipelines, on a serverless AWS stack. The verbs are "
+            "Airflow's; they talk to the running local stack (`updraft standalone`), or to a "
+            "deployed one with --stack NAME."
+        ),
+        epilog=parsing.examples(
+            "updraft standalone                          # the whole stack on this machine",
+            "updraft dags list",
+            "updraft dags trigger example_etl --wait",
+            "updraft tasks states-for-dag-run example_etl RUN_ID",
+            "updraft dags list --stack my-updraft        # a deployed stack",
+        ),
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     dags.register(sub)
+    tasks.register(sub)
     standalone.register(sub)
     variables.register(sub)
     connections.register(sub)
-    version = sub.add_parser("version", help="Show Updraft's version")
+    info.register(sub)
+    version = sub.add_parser("version", help="Show Updraft's version", description="Print Updraft's version.")
     version.set_defaults(func=_version)
+    completion.register(sub)
+    parsing.fill_descriptions(parser)
     return parser
 
 
@@ -34,14 +50,20 @@ def _version(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from botocore.exceptions import BotoCoreError
+
     from updraft.cli.target import NoStackError
+    from updraft.store.errors import StoreError
 
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
         return int(args.func(args) or 0)
-    except (NoStackError, AirflowException, ValueError) as err:
+    except (NoStackError, AirflowException, ValueError, StoreError) as err:
         print(f"updraft: error: {err}", file=sys.stderr)
+        return 1
+    except BotoCoreError as err:  # the endpoint is not answering, credentials are missing, …
+        print(f"updraft: error: cannot reach the stack: {err}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130

@@ -10,9 +10,23 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from updraft.cli.parsing import examples
+
 
 def register(sub: Any) -> None:
-    p = sub.add_parser("standalone", help="Run the whole stack locally (moto on loopback) until stopped")
+    p = sub.add_parser(
+        "standalone", help="Run the whole stack locally (moto on loopback) until stopped",
+        description=(
+            "Run the whole stack on this machine until stopped: a moto server stands in for AWS, "
+            "the resources are made from template.yaml and the real handlers are driven by "
+            "AWS-shaped S3, SQS and schedule events. The API and UI are served on localhost. "
+            "While it runs, every other command talks to it."
+        ),
+        epilog=examples(
+            "updraft standalone",
+            "updraft standalone --dags-folder my_dags/ --port 8081 --unpause",
+        ),
+    )
     p.add_argument("--dags-folder", type=Path, default=None, help="Folder of DAG files (default: examples/dags)")
     p.add_argument("--port", type=int, default=8080, help="Port of the REST API (default 8080)")
     p.add_argument("--moto-port", type=int, default=None, help="Port of the moto server (default: a free one)")
@@ -40,7 +54,7 @@ def cmd_standalone(args: argparse.Namespace) -> int:
     try:
         services = Services.from_settings(Settings.from_env(), session=stack.session)
         env = {k: v for k, v in stack.environment.items()}
-        write_standalone_state(stack.moto.url, env)
+        write_standalone_state(stack.moto.url, env, api_url=f"http://127.0.0.1:{args.port}/api/v2")
         if folder.is_dir():
             keys = upload_folder(services.bucket, folder)
             print(f"Uploaded {len(keys)} files from {folder}")
