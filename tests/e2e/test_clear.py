@@ -123,3 +123,17 @@ def test_clearing_one_branch_of_a_fan_in_reruns_the_join_after_it(driver: Driver
         "a": ("success", 1), "b": ("success", 2), "c": ("success", 1), "join": ("success", 2),
     }
     assert driver.services.runs.get("fan_in", run.run_id).state == "success"
+
+
+def test_clearing_an_ended_run_takes_its_place_again(driver: Driver, tmp_path: Path) -> None:
+    flag = tmp_path / "ready"
+    flag.write_text("go")
+    driver.upload("flaky.py", FLAKY.format(flag=str(flag)))
+    run = driver.trigger("flaky")
+    driver.drain()
+    assert driver.services.dags.get("flaky")["active_runs"] == 0
+    clear_task_instances(driver.services, "flaky", run.run_id, {"after"}, now=utcnow())
+    assert driver.services.dags.get("flaky")["active_runs"] == 1
+    driver.drain()
+    assert driver.services.dags.get("flaky")["active_runs"] == 0
+    assert driver.services.runs.get("flaky", run.run_id).state == "success"

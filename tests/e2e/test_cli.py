@@ -278,3 +278,40 @@ def test_completion_script_completes_verbs_and_flags(tmp_path: Path) -> None:
         """)
         done = subprocess.run(["zsh", "-f", "-c", probe], capture_output=True, text=True, timeout=30)
         assert done.stdout.splitlines() == ["queued running success failed", "bash zsh"], done.stderr
+
+
+# -- backfill ----------------------------------------------------------------------------------
+def test_backfill_create_dry_run_then_for_real_then_again(stack: Standalone) -> None:
+    args = ["backfill", "create", "--dag-id", "example_fan_out_fan_in", "--from-date", "2024-01-01",
+            "--to-date", "2024-01-04", "--max-active-runs", "2"]
+    dry = ok(stack.cli(*args, "--dry-run"))
+    assert "Dry run of creating backfill for dag example_fan_out_fan_in:" in dry
+    # 0 6 * * MON-FRI: Monday 1st to Thursday 4th January 2024
+    assert [line.split()[1] for line in dry.splitlines()[1:]] == [
+        "2024-01-01T06:00:00+00:00:", "2024-01-02T06:00:00+00:00:", "2024-01-03T06:00:00+00:00:",
+    ]
+    created = ok(stack.cli(*args))
+    assert created.count(": create backfill__") == 3
+    runs = _wait(
+        lambda: (lambda r: r if len(r) == 3 and {x["state"] for x in r} == {"success"} else None)(
+            [x for x in stack.api("GET", "/dags/example_fan_out_fan_in/dagRuns")[1]["dag_runs"]
+             if x["run_type"] == "backfill"]),
+        90, "the backfill's runs",
+    )
+    assert sorted(r["logical_date"] for r in runs) == [
+        "2024-01-01T06:00:00Z", "2024-01-02T06:00:00Z", "2024-01-03T06:00:00Z",
+    ]
+    again = ok(stack.cli(*args))
+    assert again.count(": skip ") == 3
+
+
+@pytest.mark.parametrize(
+    "extra, message",
+    [
+        pytest.param(["--from-date", "not-a-date", "--to-date", "2024-01-02"], "not a date", id="bad-date"),
+        pytest.param(["--from-date", "2024-02-01", "--to-date", "2024-01-01"], "is after --to-date", id="reversed"),
+    ],
+)
+def test_backfill_mistakes_are_one_line(stack: Standalone, extra: list[str], message: str) -> None:
+    done = stack.cli("backfill", "create", "--dag-id", "example_fan_out_fan_in", *extra)
+    assert message in one_error_line(done, code=done.returncode)

@@ -305,6 +305,8 @@ def test_max_active_runs_keeps_further_runs_queued_until_a_place_frees(driver: D
     driver.drain()
     assert state() == ["success", "success", "success"]
     assert driver.services.dags.get("one_at_a_time")["active_runs"] == 0
+    assert driver.services.runs.waiting("one_at_a_time") == []
+    assert list(driver.services.table.query_all("WAIT#one_at_a_time")) == []  # none left behind
     # A paused DAG starts none of its runs; unpausing starts the ones that waited.
     from updraft.timeutil import utcnow
 

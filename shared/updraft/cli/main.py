@@ -11,7 +11,7 @@ from updraft.exceptions import AirflowException
 
 def build_parser() -> argparse.ArgumentParser:
     from updraft.cli import connections, dags, standalone, variables
-    from updraft.cli import completion, info, parsing, tasks
+    from updraft.cli import backfill, completion, info, parsing, tasks
 
     parser = parsing.Parser(
         prog="updraft",
@@ -31,6 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     dags.register(sub)
     tasks.register(sub)
+    backfill.register(sub)
     standalone.register(sub)
     variables.register(sub)
     connections.register(sub)

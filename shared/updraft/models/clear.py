@@ -106,7 +106,9 @@ def clear_task_instances(
                 counters["leaves_failed"] -= 1
         if ti.state is TIS.SCHEDULED and ti.map_length:
             counters["tis_total"] -= ti.map_length - 1
-    services.runs.reopen(dag_id, run_id, {k: v for k, v in counters.items() if v})
+    from updraft.models.dagrun import slot_of
+
+    services.runs.reopen(run, {k: v for k, v in counters.items() if v}, slot_of(run)[0])
     run = services.runs.get(dag_id, run_id, consistent=True)
     assert run is not None
     result.queued = _redispatch(services, run, serialized, {ti.task_id for ti in reset}, now)

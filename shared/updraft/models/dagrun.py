@@ -76,7 +76,8 @@ def create_dag_run(
     )
     due = now + timedelta(seconds=services.settings.run_start_grace)
     extra = timer_fields(f"{run_pk(run.dag_id)}#{run.run_id}", due, services.settings.timer_shards)
-    if not services.runs.create(run, extra, f"{iso(now)}#{sequence:06d}#{run.run_id}"):
+    run.wait_order = f"{iso(now)}#{sequence:06d}#{run.run_id}"
+    if not services.runs.create(run, extra, run.wait_order):
         raise DagRunAlreadyExists(run.dag_id, run.run_id, run.logical_date)
     log.info("created DagRun %s %s", run.dag_id, run.run_id)
     return run

@@ -57,7 +57,8 @@ def delete_dag_records(table: Table, bucket: Bucket, dag_id: str) -> int:
 def dag_partitions(dag_id: str) -> list[str]:
     """The partitions keyed by the DAG id alone (those of each run are found from its runs)."""
     backfills = keys.backfill_key(dag_id, "")["pk"]
-    return [keys.run_pk(dag_id), keys.logical_date_pk(dag_id), backfills, keys.dag_version_pk(dag_id)]
+    waiting = keys.waiting_run_key(dag_id, "")["pk"]
+    return [keys.run_pk(dag_id), keys.logical_date_pk(dag_id), backfills, waiting, keys.dag_version_pk(dag_id)]
 
 
 def delete_partition(table: Table, pk: str, *, bucket: Bucket | None = None) -> int:

@@ -167,13 +167,24 @@ class RunStore:
     def clear_timer(self, dag_id: str, run_id: str) -> None:
         self.table.update(keys.run_key(dag_id, run_id), Update(remove=TIMER_ATTRS))
 
-    def reopen(self, dag_id: str, run_id: str, counters: dict[str, int]) -> None:
-        """A run some of whose task instances were cleared: running again, counters adjusted."""
-        self.table.update(
-            keys.run_key(dag_id, run_id),
-            Update(set={"state": str(DagRunState.RUNNING)}, add=counters, remove=["end_date"]),
-            condition=Condition("attribute_exists(pk)"),
-        )
+    def reopen(self, run: DagRun, counters: dict[str, int], slot: dict[str, str]) -> None:
+        """A run some of whose task instances were cleared: running again, counters adjusted.
+        A run that had ended takes its place in its slot again, and its callback may run anew."""
+        update = Update(set={"state": str(DagRunState.RUNNING)}, add=counters,
+                        remove=["end_date", "callback_claimed"])
+        if run.state not in (DagRunState.SUCCESS, DagRunState.FAILED):
+            self.table.update(keys.run_key(run.dag_id, run.run_id), update,
+                              condition=Condition("attribute_exists(pk)"))
+            return
+        ended = Condition("#st IN (:s, :f)", {"#st": "state"},
+                          {":s": str(DagRunState.SUCCESS), ":f": str(DagRunState.FAILED)})
+        try:
+            self.table.transact([
+                self.table.transact_update(keys.run_key(run.dag_id, run.run_id), update, ended),
+                self.table.transact_update(slot, Update(add={"active_runs": 1})),
+            ])
+        except ConditionFailed:  # it was reopened meanwhile: just adjust the counters
+            self.table.update(keys.run_key(run.dag_id, run.run_id), update)
 
     def claim_callback(self, dag_id: str, run_id: str, reason: str) -> bool:
         """Take the run's callback for one worker (at most once, as Airflow's best effort)."""
