@@ -154,6 +154,35 @@ def test_missing_variables_and_connections_fail_the_task_with_airflows_messages(
     assert "KeyError: 'Variable region does not exist'" in _log(driver, run.run_id, "templated")
 
 
+LEAKY_ERROR_DAG = """
+from datetime import datetime
+from updraft import DAG, Connection, Variable
+from updraft.operators import PythonOperator
+
+def leak():
+    Variable.set("last_run", "ok")  # tasks may set variables, as in Airflow
+    conn = Connection.get("partner")
+    raise ValueError(f"could not log in with {conn.password}")
+
+with DAG("leaky", schedule=None, start_date=datetime(2024, 1, 1)):
+    PythonOperator(task_id="leak", python_callable=leak)
+"""
+
+
+def test_a_secret_in_the_error_is_masked_where_the_error_is_stored(driver: Driver, cli: Any) -> None:
+    from updraft import Variable
+
+    cli("connections", "add", "partner", "--conn-uri", "https://bob:hunter2-secret@api.example.com")
+    driver.upload("leaky.py", LEAKY_ERROR_DAG)
+    run = driver.trigger("leaky")
+    driver.drain()
+    ti = driver.services.tis.get("leaky", run.run_id, "leak")
+    assert ti.error == "ValueError: could not log in with ***"
+    log = driver.services.bucket.get(log_key("leaky", run.run_id, "leak", -1, 1)).decode()
+    assert "could not log in with ***" in log and "hunter2-secret" not in log
+    assert Variable.get("last_run") == "ok"
+
+
 # ------------------------------------------------------------------ the CLI
 def test_variables_cli(cli: Any, services: Any, tmp_path: Path) -> None:
     assert cli("variables", "set", "color", "blue", "--description", "the color") == (0, "Variable color created\n", "")

@@ -31,6 +31,7 @@ from updraft.execution.context import (
     wants_previous_success,
 )
 from updraft.execution.logs import capture_task_log
+from updraft.execution.masking import redact
 from updraft.execution.timeout import time_limit
 from updraft.models.records import DagRun, TaskInstance
 from updraft.models.states import FINISHED_STATES, DagRunState, TaskInstanceState as TIS
@@ -158,6 +159,8 @@ def execute(
             outcome = Outcome(TIS.FAILED, f"{type(err).__name__}: {err}")
             context["exception"] = err
         _finish_log(outcome, task, ti, run, context)
+        if outcome.error:
+            outcome.error = redact(outcome.error)  # the error is shown in the API and the UI
     outcome.rendered_fields = rendered
     return outcome, capture.text()
 
