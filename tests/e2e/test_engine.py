@@ -222,7 +222,7 @@ def test_worker_that_died_mid_task_is_failed_by_the_scheduler(services: Any, dri
     run = driver.trigger("failing")
     messages = driver.receive()
     ok = next(m for m in messages if TaskMessage.from_json(m["Body"]).task_id == "ok")
-    claimed, _ = services.tis.claim("failing", run.run_id, "ok", -1, 1, datetime.now(timezone.utc).isoformat(),
+    claimed, _, _ = services.tis.claim("failing", run.run_id, "ok", -1, 1, datetime.now(timezone.utc).isoformat(),
                                     {"tpk": "TIMER#0", "tsk": datetime.now(timezone.utc).isoformat()})
     assert claimed is not None  # a worker claimed `ok`, then died without a word
     report = run_pass(services, datetime.now(timezone.utc) + timedelta(seconds=1))

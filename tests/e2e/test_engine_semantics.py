@@ -316,3 +316,48 @@ def test_max_active_runs_keeps_further_runs_queued_until_a_place_frees(driver: D
     set_paused(driver.services, "one_at_a_time", False, utcnow())
     driver.drain()
     assert str(driver.services.runs.get("one_at_a_time", late.run_id).state) == "success"
+
+
+MAX_ACTIVE_TASKS = """
+    import time
+    from datetime import datetime
+    from updraft import DAG, task
+
+    with DAG("capped", schedule=None, start_date=datetime(2024, 1, 1), max_active_tasks=2):
+        @task
+        def slow(n: int) -> int:
+            with open({log!r}, "a") as fh:
+                fh.write(f"start {{time.monotonic()}}\\n")
+            time.sleep(0.6)
+            with open({log!r}, "a") as fh:
+                fh.write(f"end {{time.monotonic()}}\\n")
+            return n
+
+        slow.expand(n=[1, 2, 3, 4, 5])
+"""
+
+
+def test_max_active_tasks_caps_running_task_instances_of_a_dag(driver: Driver, tmp_path: Path) -> None:
+    import threading
+    import time
+
+    log = tmp_path / "times.txt"
+    driver.upload("capped.py", MAX_ACTIVE_TASKS.format(log=str(log)))
+    run = driver.trigger("capped")
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and str(driver.services.runs.get("capped", run.run_id).state) == "running":
+        messages = driver.receive()
+        threads = [threading.Thread(target=driver.deliver, args=([m],)) for m in messages]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        time.sleep(0.2)
+    assert str(driver.services.runs.get("capped", run.run_id).state) == "success"
+    events = sorted((float(line.split()[1]), line.split()[0]) for line in log.read_text().splitlines())
+    running, most = 0, 0
+    for _, kind in events:
+        running += 1 if kind == "start" else -1
+        most = max(most, running)
+    assert most == 2
+    assert driver.services.dags.get("capped")["running_tasks"] == 0

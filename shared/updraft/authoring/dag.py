@@ -38,7 +38,7 @@ class DAG:
         catchup: bool = False,
         params: dict[str, Any] | None = None,
         max_active_runs: int = 16,
-        max_active_tasks: int = 16,
+        max_active_tasks: int | None = None,
         dagrun_timeout: timedelta | None = None,
         is_paused_upon_creation: bool | None = None,
         owner_links: dict[str, str] | None = None,
@@ -63,7 +63,10 @@ class DAG:
         self.catchup = catchup
         self.params = dict(params or {})
         self.max_active_runs = max_active_runs
-        self.max_active_tasks = max_active_tasks
+        # Airflow's default cap (16) is the number shown; Updraft enforces the cap only when the
+        # DAG sets it (docs/differences.md says why).
+        self.max_active_tasks_enforced = max_active_tasks is not None
+        self.max_active_tasks = max_active_tasks if max_active_tasks is not None else 16
         self.dagrun_timeout = dagrun_timeout
         self.is_paused_upon_creation = is_paused_upon_creation
         self.owner_links = dict(owner_links or {})

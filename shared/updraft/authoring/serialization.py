@@ -94,6 +94,7 @@ def serialize_dag(dag: "DAG", fileloc: str) -> dict[str, Any]:
         "params": _jsonable(serialize_params(dag.params)),
         "max_active_runs": dag.max_active_runs,
         "max_active_tasks": dag.max_active_tasks,
+        "max_active_tasks_enforced": dag.max_active_tasks_enforced,
         "dagrun_timeout": dag.dagrun_timeout.total_seconds() if dag.dagrun_timeout else None,
         "is_paused_upon_creation": dag.is_paused_upon_creation,
         "has_on_success_callback": dag.on_success_callback is not None,

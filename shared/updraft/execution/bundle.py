@@ -10,6 +10,7 @@ import hashlib
 import json
 import os
 import tempfile
+import threading
 from typing import TYPE_CHECKING, Any
 
 from updraft.exceptions import AirflowException
@@ -45,7 +46,7 @@ def materialize(services: Any, manifest: dict[str, str]) -> str:
             raise AirflowException(f"DAG bundle file {key} (version {version}) is not in the bucket")
         path = os.path.join(folder, key)
         os.makedirs(os.path.dirname(path), exist_ok=True)
-        tmp = f"{path}.{os.getpid()}.tmp"
+        tmp = f"{path}.{os.getpid()}.{threading.get_ident()}.tmp"
         with open(tmp, "wb") as fh:
             fh.write(body)
         os.replace(tmp, path)
@@ -54,8 +55,17 @@ def materialize(services: Any, manifest: dict[str, str]) -> str:
     return folder
 
 
+_load_lock = threading.Lock()
+
+
 def load_pinned_dag(services: Any, run: "DagRun") -> "DAG":
-    """The run's DAG as defined by the DAG files the run is pinned to."""
+    """The run's DAG as defined by the DAG files the run is pinned to (several workers in one
+    process — the local stack — load each bundle once between them)."""
+    with _load_lock:
+        return _load_pinned(services, run)
+
+
+def _load_pinned(services: Any, run: "DagRun") -> "DAG":
     manifest = _manifest(run)
     cache_key = (run.fileloc, json.dumps(manifest, sort_keys=True))
     dags = _loaded.get(cache_key)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import logging
+import random
 import time
 import socket
 from collections.abc import Callable
@@ -36,6 +37,7 @@ from updraft.execution.timeout import time_limit
 from updraft.models.records import DagRun, TaskInstance
 from updraft.models.states import FINISHED_STATES, DagRunState, TaskInstanceState as TIS
 from updraft.models.outcome import Outcome, record, skip_plans
+from updraft.models.serialized import task_slot
 from updraft.models.taskinstance import advance
 from updraft.store.bucket import dag_callback_log_key, log_key
 from updraft.store.keys import ti_pk
@@ -44,6 +46,9 @@ from updraft.timeutil import iso, utcnow
 
 log = logging.getLogger("updraft.worker")
 task_log = logging.getLogger("updraft.task")
+
+# How long a message for a task held back by max_active_tasks waits before it comes back.
+THROTTLE_DELAY_SECONDS = 2
 
 # How long past the worker's timeout a running task instance is presumed dead.
 ZOMBIE_MARGIN_SECONDS = 60
@@ -65,13 +70,24 @@ def run_message(
 
         schedule_dag(services, message.dag_id, now, PassReport(started_at=iso(now) or ""))
         return
+    run = services.runs.get(message.dag_id, message.run_id, consistent=True)
+    if run is None:
+        log.warning("no DagRun %s %s for a task message; dropped", message.dag_id, message.run_id)
+        return
+    serialized = services.serialized_dag(run.dag_id, run.dag_version)
     shard_of = f"{ti_pk(message.dag_id, message.run_id)}#{message.task_id}"
     deadline = now + timedelta(seconds=services.settings.worker_timeout + ZOMBIE_MARGIN_SECONDS)
-    claimed, found = services.tis.claim(
+    claimed, found, throttled = services.tis.claim(
         message.dag_id, message.run_id, message.task_id, message.map_index, message.try_number,
         iso(now) or "",
         {"hostname": socket.gethostname(), **timer_fields(shard_of, deadline, services.settings.timer_shards)},
+        slot=task_slot(serialized),
     )
+    if throttled:
+        # The DAG's max_active_tasks is reached: the task instance stays queued, and its
+        # message comes back a little later.
+        services.queue.send([message], delay_seconds=THROTTLE_DELAY_SECONDS + random.randint(0, 3))
+        return
     recover = (
         claimed is None and found is not None and found.state in FINISHED_STATES
         and found.try_number == message.try_number
@@ -80,11 +96,6 @@ def run_message(
         log.info("message for %s.%s try %s found it %s; nothing to do", message.dag_id,
                  message.task_id, message.try_number, found.state if found else "absent")
         return
-    run = services.runs.get(message.dag_id, message.run_id, consistent=True)
-    if run is None:
-        log.warning("no DagRun %s %s for a task message; dropped", message.dag_id, message.run_id)
-        return
-    serialized = services.serialized_dag(run.dag_id, run.dag_version)
     if claimed is None:
         # The try finished, but its worker may have died before dispatching what follows
         # (nothing follows once the run itself is over).

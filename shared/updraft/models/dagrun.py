@@ -13,7 +13,7 @@ from typing import Any
 
 from updraft.exceptions import DagRunAlreadyExists
 from updraft.models.records import DagRun
-from updraft.models.serialized import roots, tasks_by_id
+from updraft.models.serialized import roots, task_slot, tasks_by_id
 from updraft.models.states import FINISHED_STATES, DagRunState, DagRunType, TaskInstanceState as TIS
 from updraft.models.taskinstance import (
     Advance,
@@ -151,12 +151,13 @@ def start_dag_run(services: Any, run: DagRun, now: datetime) -> Advance:
 def time_out_run(services: Any, run: DagRun, now: datetime) -> bool:
     """A run past its dagrun_timeout: its unfinished task instances are skipped and the run
     fails, as in Airflow. A worker still running one finds its try taken and records nothing."""
+    slot = task_slot(services.serialized_dag(run.dag_id, run.dag_version))
     for ti in services.tis.list(run.dag_id, run.run_id):
         if ti.state in FINISHED_STATES:
             continue
         services.tis.force_state(
             run.dag_id, run.run_id, ti.task_id, ti.map_index, TIS.SKIPPED,
-            from_state=ti.state, try_number=ti.try_number, fields={"end_date": iso(now)},
+            from_state=ti.state, try_number=ti.try_number, fields={"end_date": iso(now)}, slot=slot,
         )
     timed_out = services.runs.end_in_slot(
         run, slot_of(run)[0], DagRunState.FAILED,

@@ -11,7 +11,7 @@ from typing import Any
 
 from updraft.dispatch.messages import TaskMessage
 from updraft.models.records import DagRun, TaskInstance
-from updraft.models.serialized import tasks_by_id
+from updraft.models.serialized import task_slot, tasks_by_id
 from updraft.models.states import TaskInstanceState as TIS
 from updraft.models.past import nudge_next_run
 from updraft.models.taskinstance import advance, run_counters
@@ -80,7 +80,7 @@ def record(
         common["skip_descendants"] = outcome.skip_plan.descendants
         skips[ti.task_id] = (set(outcome.skip_plan.skip), outcome.skip_plan.descendants)
     if outcome.state is TIS.UP_FOR_RESCHEDULE:
-        reschedule(services, run, ti, outcome, common, now)
+        reschedule(services, run, ti, outcome, common, now, task_slot(serialized))
         return
     if outcome.state is TIS.FAILED and outcome.retry_allowed and ti.retries_left(int(task.get("retries", 0))):
         wait = retry_delay(task, ti, parse_iso(run.logical_date))
@@ -94,6 +94,7 @@ def record(
             run.dag_id, run.run_id, ti.task_id, ti.map_index, ti.try_number,
             {**common, "next_retry_at": iso(due),
              **timer_fields(shard_of, timer_due, services.settings.timer_shards)},
+            slot=task_slot(serialized),
         ):
             log.info("%s.%s try %s failed; retry at %s", run.dag_id, ti.task_id, ti.try_number, iso(due))
             if by_sqs:
@@ -105,6 +106,7 @@ def record(
     if services.tis.finish(
         run.dag_id, run.run_id, ti.task_id, ti.map_index, outcome.state, from_state=TIS.RUNNING,
         try_number=ti.try_number, fields=common, run_counters=run_counters(task, outcome.state),
+        slot=task_slot(serialized),
     ):
         advance(services, run, serialized, [(ti.task_id, outcome.state, ti.map_index)], now, skips=skips)
         if outcome.state in (TIS.SUCCESS, TIS.SKIPPED):
@@ -112,7 +114,8 @@ def record(
 
 
 def reschedule(
-    services: Any, run: DagRun, ti: TaskInstance, outcome: Outcome, common: dict[str, Any], now: datetime
+    services: Any, run: DagRun, ti: TaskInstance, outcome: Outcome, common: dict[str, Any], now: datetime,
+    slot: Any = None,
 ) -> None:
     """A sensor that will poke again: up_for_reschedule, its worker freed. SQS brings it back
     when the wait fits a message delay; beyond that, the scheduler's timer does."""
@@ -130,7 +133,8 @@ def reschedule(
         "poke_try": ti.try_number,
         **timer_fields(shard_of, timer_due, services.settings.timer_shards),
     }
-    if services.tis.set_up_for_reschedule(run.dag_id, run.run_id, ti.task_id, ti.map_index, ti.try_number, fields):
+    if services.tis.set_up_for_reschedule(run.dag_id, run.run_id, ti.task_id, ti.map_index, ti.try_number,
+                                          fields, slot):
         log.info("%s.%s rescheduled to %s", run.dag_id, ti.task_id, iso(due))
         if by_sqs:
             services.queue.send(

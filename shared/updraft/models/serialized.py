@@ -16,3 +16,13 @@ def tasks_by_id(serialized: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 def roots(serialized: dict[str, Any]) -> list[dict[str, Any]]:
     return [t for t in serialized["tasks"] if not t["upstream"]]
+
+
+def task_slot(serialized: dict[str, Any]) -> Any:
+    """The DAG's max_active_tasks place-keeper, when the DAG sets one (else None)."""
+    if not serialized.get("max_active_tasks_enforced"):
+        return None
+    from updraft.store import keys
+    from updraft.store.task_instances import TaskSlot
+
+    return TaskSlot(keys.dag_key(serialized["dag_id"]), int(serialized["max_active_tasks"]))

@@ -36,10 +36,20 @@ class DagImportTimeout(AirflowException):
     pass
 
 
+# One import at a time per process: the DAGs a file defines are collected through module-level
+# state, and the local stack runs several workers in one process.
+_import_lock = threading.RLock()
+
+
 def load_dag_file(path: str, display_name: str | None = None) -> LoadedFile:
     """Import `path` under a module name of its own and collect the DAGs it defines.
 
     `display_name` is how errors name the file (its key in the DAG bucket, say)."""
+    with _import_lock:
+        return _load(path, display_name)
+
+
+def _load(path: str, display_name: str | None) -> LoadedFile:
     display = display_name or path
     result = LoadedFile(path=path, display_name=display)
     module_name = "updraft_dag_" + hashlib.sha1(os.path.abspath(path).encode()).hexdigest()[:12]

@@ -225,12 +225,10 @@ class Table:
         except ClientError as err:
             if err.response["Error"]["Code"] == "TransactionCanceledException":
                 reasons = err.response.get("CancellationReasons") or []
-                if any(r.get("Code") == "ConditionalCheckFailed" for r in reasons):
-                    item = next(
-                        (r.get("Item") for r in reasons if r.get("Code") == "ConditionalCheckFailed"),
-                        None,
-                    )
-                    raise ConditionFailed(str(err), from_item(item) if item else None) from None
+                failed = [n for n, r in enumerate(reasons) if r.get("Code") == "ConditionalCheckFailed"]
+                if failed:
+                    item = reasons[failed[0]].get("Item")
+                    raise ConditionFailed(str(err), from_item(item) if item else None, failed) from None
             raise StoreError(str(err)) from err
 
     def transact_update(

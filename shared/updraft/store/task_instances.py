@@ -7,6 +7,7 @@ queued, any other task when its first upstream reports in. Each transition names
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from updraft.models.records import TaskInstance
@@ -23,6 +24,23 @@ UPSTREAM_SET = {
     TIS.UPSTREAM_FAILED: "up_upstream_failed",
     TIS.REMOVED: "up_removed",
 }
+
+
+@dataclass(frozen=True)
+class TaskSlot:
+    """A DAG's max_active_tasks: its item counts the DAG's running task instances."""
+
+    key: dict[str, str]
+    limit: int
+
+
+def _slot_op(table: Table, slot: TaskSlot, step: int) -> dict[str, Any]:
+    if step > 0:
+        return table.transact_update(
+            slot.key, Update(add={"running_tasks": step}),
+            Condition("attribute_not_exists(running_tasks) OR running_tasks < :max", values={":max": slot.limit}),
+        )
+    return table.transact_update(slot.key, Update(add={"running_tasks": step}))
 
 
 # What clearing a task instance forgets: how its last try ended and what its upstreams said.
@@ -89,10 +107,12 @@ class TaskInstanceStore:
         try_number: int,
         now: str,
         fields: dict[str, Any],
-    ) -> tuple[TaskInstance | None, TaskInstance | None]:
-        """queued → running for this try (or a due up_for_retry → running for the next one).
+        slot: TaskSlot | None = None,
+    ) -> tuple[TaskInstance | None, TaskInstance | None, bool]:
+        """queued → running for this try (or a due up_for_retry / up_for_reschedule → running).
 
-        Returns (claimed, None), or (None, what was found) when the claim was taken."""
+        Returns (claimed, None, False); (None, what was found, False) when the claim was
+        taken; (None, None, True) when the DAG's max_active_tasks has no room now."""
         cond = Condition(
             "(#st = :queued AND try_number = :try) OR "
             "(#st = :retry AND try_number = :prev AND next_retry_at <= :now) OR "
@@ -101,19 +121,24 @@ class TaskInstanceStore:
             {":queued": str(TIS.QUEUED), ":retry": str(TIS.UP_FOR_RETRY), ":try": try_number,
              ":prev": try_number - 1, ":now": now, ":resched": str(TIS.UP_FOR_RESCHEDULE)},
         )
+        key = keys.ti_key(dag_id, run_id, task_id, map_index)
+        update = Update(set={"state": str(TIS.RUNNING), "try_number": try_number, "start_date": now, **fields},
+                        remove=["end_date", "duration", "next_retry_at", "next_poke_at"])
+        if slot is not None:
+            try:
+                self.table.transact([self.table.transact_update(key, update, cond), _slot_op(self.table, slot, 1)])
+            except ConditionFailed as failed:
+                if 0 in failed.failed_ops:
+                    return None, TaskInstance.from_item(failed.item) if failed.item else None, False
+                return None, None, True
+            claimed = self.table.get(key, consistent=True)
+            return (TaskInstance.from_item(claimed) if claimed else None), None, False
         try:
-            item = self.table.update(
-                keys.ti_key(dag_id, run_id, task_id, map_index),
-                Update(set={"state": str(TIS.RUNNING), "try_number": try_number,
-                            "start_date": now, **fields},
-                       remove=["end_date", "duration", "next_retry_at", "next_poke_at"]),
-                condition=cond,
-                returns="ALL_NEW",
-            )
+            item = self.table.update(key, update, condition=cond, returns="ALL_NEW")
         except ConditionFailed as failed:
             found = TaskInstance.from_item(failed.item) if failed.item else None
-            return None, found
-        return TaskInstance.from_item(item), None
+            return None, found, False
+        return TaskInstance.from_item(item), None, False
 
     def finish(
         self,
@@ -127,8 +152,10 @@ class TaskInstanceStore:
         try_number: int | None,
         fields: dict[str, Any],
         run_counters: dict[str, int],
+        slot: TaskSlot | None = None,
     ) -> bool:
-        """Put the task instance in a final state and count it on its run, atomically."""
+        """Put the task instance in a final state and count it on its run, atomically (and,
+        leaving `running` in a DAG with max_active_tasks, give its place back)."""
         names = {"#st": "state"}
         values: dict[str, Any] = {":from": str(from_state)}
         expr = "#st = :from"
@@ -144,44 +171,46 @@ class TaskInstanceStore:
             Condition(expr, names, values),
         )
         run_op = self.table.transact_update(keys.run_key(dag_id, run_id), Update(add=run_counters))
+        ops = [ti_op, run_op]
+        if slot is not None and from_state is TIS.RUNNING:
+            ops.append(_slot_op(self.table, slot, -1))
         try:
-            self.table.transact([ti_op, run_op])
+            self.table.transact(ops)
+        except ConditionFailed:
+            return False
+        return True
+
+    def leave_running(
+        self, dag_id: str, run_id: str, task_id: str, map_index: int, try_number: int,
+        update: Update, slot: TaskSlot | None,
+    ) -> bool:
+        """running (this try) → another state, giving back a max_active_tasks place if any."""
+        key = keys.ti_key(dag_id, run_id, task_id, map_index)
+        cond = Condition("#st = :running AND try_number = :try", {"#st": "state"},
+                         {":running": str(TIS.RUNNING), ":try": try_number})
+        try:
+            if slot is None:
+                self.table.update(key, update, condition=cond)
+            else:
+                self.table.transact([self.table.transact_update(key, update, cond), _slot_op(self.table, slot, -1)])
         except ConditionFailed:
             return False
         return True
 
     def set_up_for_retry(
         self, dag_id: str, run_id: str, task_id: str, map_index: int, try_number: int,
-        fields: dict[str, Any],
+        fields: dict[str, Any], slot: TaskSlot | None = None,
     ) -> bool:
-        cond = Condition("#st = :running AND try_number = :try", {"#st": "state"},
-                         {":running": str(TIS.RUNNING), ":try": try_number})
-        try:
-            self.table.update(
-                keys.ti_key(dag_id, run_id, task_id, map_index),
-                Update(set={"state": str(TIS.UP_FOR_RETRY), **fields}),
-                condition=cond,
-            )
-        except ConditionFailed:
-            return False
-        return True
+        return self.leave_running(dag_id, run_id, task_id, map_index, try_number,
+                                  Update(set={"state": str(TIS.UP_FOR_RETRY), **fields}), slot)
 
     def set_up_for_reschedule(
         self, dag_id: str, run_id: str, task_id: str, map_index: int, try_number: int,
-        fields: dict[str, Any],
+        fields: dict[str, Any], slot: TaskSlot | None = None,
     ) -> bool:
         """running → up_for_reschedule (a sensor freeing its worker), keeping its try."""
-        cond = Condition("#st = :running AND try_number = :try", {"#st": "state"},
-                         {":running": str(TIS.RUNNING), ":try": try_number})
-        try:
-            self.table.update(
-                keys.ti_key(dag_id, run_id, task_id, map_index),
-                Update(set={"state": str(TIS.UP_FOR_RESCHEDULE), **fields}),
-                condition=cond,
-            )
-        except ConditionFailed:
-            return False
-        return True
+        return self.leave_running(dag_id, run_id, task_id, map_index, try_number,
+                                  Update(set={"state": str(TIS.UP_FOR_RESCHEDULE), **fields}), slot)
 
     def requeue_rescheduled(
         self, dag_id: str, run_id: str, task_id: str, map_index: int, try_number: int,
@@ -202,17 +231,16 @@ class TaskInstanceStore:
 
     def force_state(
         self, dag_id: str, run_id: str, task_id: str, map_index: int, state: TIS,
-        *, from_state: TIS, try_number: int, fields: dict[str, Any],
+        *, from_state: TIS, try_number: int, fields: dict[str, Any], slot: TaskSlot | None = None,
     ) -> bool:
         """Put an unfinished task instance in `state` (a timed-out run's), if still as seen."""
+        update = Update(set={"state": str(state), **fields}, remove=TIMER_ATTRS)
+        if from_state is TIS.RUNNING:
+            return self.leave_running(dag_id, run_id, task_id, map_index, try_number, update, slot)
         cond = Condition("#st = :from AND try_number = :try", {"#st": "state"},
                          {":from": str(from_state), ":try": try_number})
         try:
-            self.table.update(
-                keys.ti_key(dag_id, run_id, task_id, map_index),
-                Update(set={"state": str(state), **fields}, remove=TIMER_ATTRS),
-                condition=cond,
-            )
+            self.table.update(keys.ti_key(dag_id, run_id, task_id, map_index), update, condition=cond)
         except ConditionFailed:
             return False
         return True
