@@ -361,3 +361,41 @@ def test_max_active_tasks_caps_running_task_instances_of_a_dag(driver: Driver, t
         most = max(most, running)
     assert most == 2
     assert driver.services.dags.get("capped")["running_tasks"] == 0
+
+
+WAIT_FOR_DOWNSTREAM = """
+    from datetime import datetime
+    from pathlib import Path
+    from updraft import DAG
+    from updraft.operators import BashOperator, PythonOperator
+
+    def check():
+        if not Path({flag!r}).exists():
+            raise RuntimeError("not yet")
+
+    with DAG("wfd", schedule=None, start_date=datetime(2024, 1, 1)):
+        load = BashOperator(task_id="load", bash_command="echo load", wait_for_downstream=True)
+        load >> PythonOperator(task_id="check", python_callable=check)
+"""
+
+
+def test_wait_for_downstream_waits_for_the_previous_runs_downstream(driver: Driver, tmp_path: Path) -> None:
+    from updraft.models.clear import clear_task_instances
+    from updraft.scheduling.scheduler import run_pass
+    from updraft.timeutil import utcnow
+    from datetime import datetime, timedelta, timezone
+
+    flag = tmp_path / "ok"
+    driver.upload("wfd.py", WAIT_FOR_DOWNSTREAM.format(flag=str(flag)))
+    driver.trigger("wfd", run_id="manual__1")
+    driver.drain()
+    assert driver.states("wfd", "manual__1") == {"load": ("success", 1), "check": ("failed", 1)}
+    driver.trigger("wfd", run_id="manual__2")
+    driver.drain()
+    assert driver.services.tis.get("wfd", "manual__2", "load").waiting_on_past  # its past's downstream failed
+    flag.write_text("go")
+    clear_task_instances(driver.services, "wfd", "manual__1", {"check"}, now=utcnow())
+    driver.drain()
+    run_pass(driver.services, datetime.now(timezone.utc) + timedelta(minutes=2))  # the scheduler looks again
+    driver.drain()
+    assert driver.states("wfd", "manual__2") == {"load": ("success", 1), "check": ("success", 1)}
