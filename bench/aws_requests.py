@@ -106,7 +106,7 @@ def main() -> int:
     folder = Path(tempfile.mkdtemp()) / "dags"
     folder.mkdir()
     (folder / "bench_fan_out.py").write_text(fan_out_source(args.width))
-    stack = LocalStack(ROOT, env_overrides={"UPDRAFT_DAGS_ARE_PAUSED_AT_CREATION": "true"})
+    stack = LocalStack(ROOT, env_overrides={"UPDRAFT_DAGS_ARE_PAUSED_AT_CREATION": "false"})
     stack.start()
     try:
         services = Services.from_settings(Settings.from_env(), session=stack.session)
