@@ -57,12 +57,10 @@ class ExternalTaskSensor(BaseSensorOperator):
         if self.execution_delta is not None:
             return logical - self.execution_delta
         if self.execution_date_fn is not None:
-            from updraft.operators.python import PythonOperator
+            from updraft.operators.python import context_kwargs
 
             fn = self.execution_date_fn
-            holder = type("Holder", (), {"python_callable": fn, "op_args": [logical], "op_kwargs": {},
-                                         "templates_dict": None})()
-            return fn(logical, **PythonOperator._context_kwargs(holder, context))  # type: ignore[arg-type]
+            return fn(logical, **context_kwargs(fn, context, op_args=[logical]))
         return logical
 
     def poke(self, context: Any) -> bool:
