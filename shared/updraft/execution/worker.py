@@ -39,6 +39,7 @@ from updraft.models.states import FINISHED_STATES, DagRunState, TaskInstanceStat
 from updraft.models.outcome import Outcome, record, skip_plans
 from updraft.models.serialized import task_slot
 from updraft.models.taskinstance import advance
+from updraft.notifications.email import email_alert
 from updraft.store.bucket import dag_callback_log_key, log_key
 from updraft.store.keys import ti_pk
 from updraft.store.timers import timer_fields
@@ -106,9 +107,12 @@ def run_message(
                 skips=skip_plans(found))
         return
     outcome, log_text = execute(services, run, claimed, seconds_left() if seconds_left else None)
-    services.bucket.put(
-        log_key(run.dag_id, run.run_id, claimed.task_id, claimed.map_index, claimed.try_number), log_text
-    )
+    key = log_key(run.dag_id, run.run_id, claimed.task_id, claimed.map_index, claimed.try_number)
+    if claimed.poke_try == claimed.try_number:
+        # Back after a reschedule: the try's log goes on (as Airflow appends to it), so a
+        # sensor's earlier pokes and a long job's earlier log lines stay in it.
+        log_text = (services.bucket.get(key) or b"").decode("utf-8", "replace") + log_text
+    services.bucket.put(key, log_text)
     record(services, run, serialized, claimed, outcome, clock())
 
 
@@ -209,10 +213,12 @@ def _finish_log(outcome: Outcome, task: Any, ti: TaskInstance, run: DagRun, cont
         task_log.info("Marking task as UP_FOR_RETRY. dag_id=%s, task_id=%s, run_id=%s",
                       run.dag_id, ti.task_id, run.run_id)
         run_callbacks(task.on_retry_callback, context, "on_retry")
+        email_alert(task, context, outcome.error, retry=True)  # email_on_retry, through SES
     else:
         task_log.info("Marking task as FAILED. dag_id=%s, task_id=%s, run_id=%s",
                       run.dag_id, ti.task_id, run.run_id)
         run_callbacks(task.on_failure_callback, context, "on_failure")
+        email_alert(task, context, outcome.error, retry=False)  # email_on_failure, through SES
 
 
 def run_dag_callback(services: Any, message: TaskMessage) -> None:
