@@ -34,6 +34,8 @@ class Settings:
     scheduler_tick_seconds: int = 60
     # Parameter Store path holding the stack's variables and connections (SecureString).
     secrets_prefix: str = "/updraft/default"
+    # The SNS topic told when a DagRun fails (empty: no alerts).
+    alert_topic_arn: str = ""
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
@@ -48,4 +50,5 @@ class Settings:
             worker_timeout=int(env.get("UPDRAFT_WORKER_TIMEOUT") or 900),
             run_start_grace=int(env.get("UPDRAFT_RUN_START_GRACE") or 60),
             secrets_prefix=env.get("UPDRAFT_SECRETS_PREFIX") or "/updraft/default",
+            alert_topic_arn=env.get("UPDRAFT_ALERT_TOPIC_ARN", ""),
         )

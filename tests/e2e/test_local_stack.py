@@ -114,7 +114,7 @@ def test_task_queue_redrives_to_the_dead_letter_queue(session: Any, resources: L
 
 
 def test_what_is_not_needed_locally_is_skipped_but_named(resources: LocalResources) -> None:
-    assert set(resources.created) == {"DagBucket", "StateTable", "TaskDeadLetterQueue", "TaskQueue"}
+    assert set(resources.created) == {"AlertTopic", "DagBucket", "StateTable", "TaskDeadLetterQueue", "TaskQueue"}
     assert resources.skipped["WorkerFunction"] == "AWS::Serverless::Function"
     assert resources.skipped["UpdraftLayer"] == "AWS::Serverless::LayerVersion"
     assert resources.skipped["DagBucketPolicy"] == "AWS::S3::BucketPolicy"
@@ -136,6 +136,7 @@ def test_function_environment_names_the_created_resources(resources: LocalResour
         "UPDRAFT_DAGS_ARE_PAUSED_AT_CREATION": "true",
         "UPDRAFT_SECRETS_PREFIX": "/updraft/e2e",
         "UPDRAFT_STAGE": "dev",
+        "UPDRAFT_ALERT_TOPIC_ARN": "arn:aws:sns:us-east-1:123456789012:e2e-AlertTopic",
         "POWERTOOLS_SERVICE_NAME": "updraft",
         "POWERTOOLS_LOG_LEVEL": "INFO",
         "POWERTOOLS_METRICS_NAMESPACE": "Updraft",

@@ -1,6 +1,6 @@
 """Create the template's storage resources on the moto server, and name them as CloudFormation would.
 
-Only what the code talks to at run time is created: buckets, tables, queues. Functions,
+Only what the code talks to at run time is created: buckets, tables, queues, topics. Functions,
 layers, log groups and policies are listed as skipped; their Ref and ARN are still known, so
 that whatever names them (a log group's `/aws/lambda/${Function}`) resolves.
 """
@@ -22,8 +22,9 @@ logger = logging.getLogger(__name__)
 BUCKET = "AWS::S3::Bucket"
 TABLE = "AWS::DynamoDB::Table"
 QUEUE = "AWS::SQS::Queue"
+TOPIC = "AWS::SNS::Topic"
 FUNCTION = "AWS::Serverless::Function"
-CREATED_TYPES = (BUCKET, TABLE, QUEUE)
+CREATED_TYPES = (BUCKET, TABLE, QUEUE, TOPIC)
 
 # Lambda's own defaults, used when neither the function nor Globals say.
 DEFAULT_TIMEOUT = 3
@@ -103,6 +104,8 @@ class LocalResources:
 
     def ref(self, logical_id: str) -> str:
         resource = self[logical_id]
+        if resource.type == TOPIC and resource.created:
+            return resource.arn  # a topic's Ref is its ARN
         return resource.url if resource.type == QUEUE and resource.url else resource.name
 
     def get_att(self, logical_id: str, attribute: str) -> str:
@@ -110,6 +113,8 @@ class LocalResources:
         attributes = {"Arn": resource.arn}
         if resource.type == QUEUE:
             attributes |= {"QueueName": resource.name, "QueueUrl": resource.url or ""}
+        elif resource.type == TOPIC:
+            attributes |= {"TopicName": resource.name, "TopicArn": resource.arn}
         elif resource.type == BUCKET:
             attributes |= {
                 "DomainName": f"{resource.name}.s3.amazonaws.com",
@@ -203,14 +208,14 @@ def create_resources(
     *,
     parameters: Mapping[str, Any] | None = None,
 ) -> LocalResources:
-    """Create every bucket, table and queue of the template, dependencies first."""
+    """Create every bucket, table, queue and topic of the template, dependencies first."""
     region = session.region_name or "us-east-1"
     local = LocalResources(template, stack_name=stack_name, region=region, parameters=parameters)
     declared = template.get("Resources") or {}
     for logical_id, body in declared.items():
         if body.get("Type") not in CREATED_TYPES:
             local.skipped[logical_id] = body.get("Type", "")
-    creators = {BUCKET: _create_bucket, TABLE: _create_table, QUEUE: _create_queue}
+    creators = {BUCKET: _create_bucket, TABLE: _create_table, QUEUE: _create_queue, TOPIC: _create_topic}
     for logical_id in creation_order(template):
         body = declared[logical_id]
         if "Condition" in body and not local.resolver.condition(body["Condition"]):
@@ -314,3 +319,14 @@ def _create_queue(session: Any, local: LocalResources, logical_id: str, props: d
     url = sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
     arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     return Resource(logical_id, QUEUE, name, arn, url=url)
+
+
+def _create_topic(session: Any, local: LocalResources, logical_id: str, props: dict[str, Any]) -> Resource:
+    name = props.get("TopicName") or default_name(local.stack_name, logical_id)
+    if props.get("FifoTopic") and not name.endswith(".fifo"):
+        name += ".fifo"
+    attributes = {"FifoTopic": "true"} if props.get("FifoTopic") else {}
+    if props.get("DisplayName"):
+        attributes["DisplayName"] = str(props["DisplayName"])
+    arn = session.client("sns").create_topic(Name=name, Attributes=attributes)["TopicArn"]  # idempotent
+    return Resource(logical_id, TOPIC, name, arn)

@@ -276,6 +276,10 @@ def finish_run_if_done(services: Any, dag_id: str, run_id: str, now: datetime) -
 def request_dag_callback(services: Any, run: DagRun, state: DagRunState, reason: str) -> None:
     """Ask a worker to call the DAG's callback for the finished run, if it has one: only the
     worker imports DAG code (the scheduler never does)."""
+    if state is DagRunState.FAILED:
+        from updraft.models.alerts import publish_run_failure
+
+        publish_run_failure(services, run, reason)
     serialized = services.serialized_dag(run.dag_id, run.dag_version)
     wanted = "has_on_success_callback" if state is DagRunState.SUCCESS else "has_on_failure_callback"
     if serialized.get(wanted):
