@@ -51,6 +51,13 @@ class Services:
         client = session.client("ssm", config=Config(retries={"mode": "standard", "max_attempts": 5}))
         return SecretStore(client, self.settings.secrets_prefix)
 
+    @functools.cached_property
+    def jwt_signing_key(self) -> bytes:
+        """The key that signs the API's tokens, from Parameter Store (read once per process)."""
+        from updraft.store.jwt_key import signing_key
+
+        return signing_key(self.secrets)
+
     def serialized_dag(self, dag_id: str, version_hash: str) -> dict[str, Any]:
         """A serialized DAG version; versions never change, so each is read once per process."""
         cache_key = (dag_id, version_hash)

@@ -22,6 +22,7 @@ from updraft.models.records import TaskInstance
 from updraft.models.serialized import tasks_by_id
 from updraft.models.states import FAILED_STATES, FINISHED_STATES, TaskInstanceState as TIS
 from updraft.models.taskinstance import Advance, advance, expand_mapped, make_ready
+from updraft.store.ti_history import record_try
 
 log = logging.getLogger("updraft.engine")
 
@@ -100,6 +101,8 @@ def clear_task_instances(
                                   try_number=ti.try_number, max_tries=ti.try_number + int(task.get("retries", 0))):
             continue
         reset.append(ti)
+        if ti.try_number > 0 and ti.state in FINISHED_STATES:
+            record_try(services.table, ti, ti.state)  # the API still lists the try it ended
         if ti.state in FINISHED_STATES:
             counters["tis_finished"] -= 1
             if not task["downstream"] and ti.state in FAILED_STATES:

@@ -16,6 +16,7 @@ from updraft.models.states import TaskInstanceState as TIS
 from updraft.models.past import nudge_next_run
 from updraft.models.taskinstance import advance, run_counters
 from updraft.store.keys import ti_pk
+from updraft.store.ti_history import record_try
 from updraft.store.timers import timer_fields
 from updraft.timeutil import iso, parse_iso
 
@@ -97,6 +98,9 @@ def record(
             slot=task_slot(serialized),
         ):
             log.info("%s.%s try %s failed; retry at %s", run.dag_id, ti.task_id, ti.try_number, iso(due))
+            # The API lists this try among the task instance's tries once the next one starts.
+            record_try(services.table, ti, TIS.FAILED, end_date=common["end_date"], duration=duration,
+                       error=outcome.error)
             if by_sqs:
                 services.queue.send(
                     [TaskMessage(run.dag_id, run.run_id, ti.task_id, ti.try_number + 1, ti.map_index)],

@@ -128,6 +128,7 @@ class TaskInstance:
     first_poke_at: str | None = None
     poke_count: int = 0
     poke_try: int | None = None
+    note: str | None = None  # a person's note on it (the API's PATCH)
 
     def retries_left(self, retries: int) -> bool:
         """Whether a failure of this try is retried (Airflow: try_number <= max_tries)."""
@@ -168,4 +169,5 @@ class TaskInstance:
             first_poke_at=item.get("first_poke_at"),
             poke_count=int(item.get("poke_count", 0)),
             poke_try=item.get("poke_try"),
+            note=item.get("note"),
         )

@@ -26,6 +26,7 @@ from updraft.scheduling import run_id_for
 from updraft.scheduling.next_run import last_automated_interval, next_run_fields
 from updraft.store.bucket import log_key
 from updraft.store.keys import ti_pk
+from updraft.store.heartbeat import SCHEDULER, record_heartbeat
 from updraft.store.timers import TIMER_ATTRS
 from updraft.timeutil import iso, parse_iso
 
@@ -76,6 +77,11 @@ def run_pass(services: Any, now: datetime) -> PassReport:
             log.exception("scheduler: %s %s failed", item.get("pk"), item.get("sk"))
             report.errors.append(f"{item.get('pk')} {item.get('sk')}: {type(err).__name__}: {err}")
     report.duration_ms = round((time.perf_counter() - began) * 1000, 1)
+    # The scheduler's heartbeat, which GET /monitor/health reports as Airflow reports its own.
+    try:
+        record_heartbeat(services.table, SCHEDULER, now, f"errors: {len(report.errors)}" if report.errors else "ok")
+    except Exception:  # noqa: BLE001 - a missed heartbeat must not fail the pass
+        log.exception("scheduler: recording the heartbeat failed")
     return report
 
 

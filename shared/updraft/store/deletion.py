@@ -7,6 +7,7 @@ so deleting is a Query per partition and BatchWriteItem deletes, never a Scan:
 |---------------------------|---------------------------------------|------------------------|
 | `XCOM#<dag_id>#<run_id>`  | the run's XComs (and their S3 bodies) | each run id            |
 | `TI#<dag_id>#<run_id>`    | the run's task instances              | each run id            |
+| `TIH#<dag_id>#<run_id>`   | the run's earlier tries               | each run id            |
 | `RUN#<dag_id>`            | the DAG's runs                        | the DAG id             |
 | `LD#<dag_id>`             | the runs' logical dates               | the DAG id             |
 | `BACKFILL#<dag_id>`       | the DAG's backfills                   | the DAG id             |
@@ -46,11 +47,39 @@ def delete_dag_records(table: Table, bucket: Bucket, dag_id: str) -> int:
     for run_id in run_ids:
         count += delete_partition(table, keys.xcom_pk(dag_id, run_id), bucket=bucket)
         count += delete_partition(table, keys.ti_pk(dag_id, run_id))
+        count += delete_partition(table, keys.ti_history_pk(dag_id, run_id))
     for pk in dag_partitions(dag_id):
         count += delete_partition(table, pk)
     if table.get(keys.dag_key(dag_id), consistent=True) is not None:
         table.delete(keys.dag_key(dag_id))
         count += 1
+    return count
+
+
+def delete_run_records(table: Table, bucket: Bucket, run: dict[str, Any]) -> int:
+    """Delete one DagRun (`DELETE /dags/{dag_id}/dagRuns/{dag_run_id}`): the run first — giving
+    its place back to its DAG's (or backfill's) max_active_runs if it was running, and leaving
+    the DAG's waiting list if it was queued — then its logical date, XComs (with their S3
+    bodies), task instances and earlier tries. Task logs in S3 are kept, as for a DAG."""
+    dag_id, run_id = run["dag_id"], run["run_id"]
+    delete_run = table.transact_delete(keys.run_key(dag_id, run_id))
+    delete_run["Delete"].update({  # as read: a run that ended meanwhile gave its place back itself
+        "ConditionExpression": "#st = :st", "ExpressionAttributeNames": {"#st": "state"},
+        "ExpressionAttributeValues": {":st": {"S": str(run.get("state"))}},
+    })
+    ops = [delete_run]
+    if run.get("state") == "running":
+        slot = keys.backfill_key(dag_id, run["backfill_id"]) if run.get("backfill_id") else keys.dag_key(dag_id)
+        ops.append(table.transact_update(slot, Update(add={"active_runs": -1})))
+    if run.get("wait_order"):
+        ops.append(table.transact_delete(keys.waiting_run_key(dag_id, run["wait_order"])))
+    if run.get("logical_date"):
+        ops.append(table.transact_delete(keys.logical_date_key(dag_id, run["logical_date"])))
+    table.transact(ops)  # ConditionFailed: the run changed meanwhile; read it again and retry
+    count = 1
+    count += delete_partition(table, keys.xcom_pk(dag_id, run_id), bucket=bucket)
+    count += delete_partition(table, keys.ti_pk(dag_id, run_id))
+    count += delete_partition(table, keys.ti_history_pk(dag_id, run_id))
     return count
 
 

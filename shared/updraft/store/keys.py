@@ -12,6 +12,9 @@
 | waiting run     | `WAIT#<dag_id>`             | `<queued at>#<seq>#<run_id>`    |
 | task instance   | `TI#<dag_id>#<run_id>`      | `<task_id>#<map_index>`         |
 | XCom            | `XCOM#<dag_id>#<run_id>`    | `<task_id>#<map_index>#<key>`   |
+| earlier try     | `TIH#<dag_id>#<run_id>`     | `<task_id>#<map_index>#<try, 5 digits>` |
+| API user        | `USER`                      | `<username>`                    |
+| heartbeat       | `HEARTBEAT`                 | `<job>` (`scheduler`)           |
 
 Index `by_date` (local, on `lsi1sk` = `<run_after>#<run_id>`): a DAG's runs by date.
 Index `timers` (global, sparse, on `tpk` = `TIMER#<shard>` and `tsk` = `<due, ISO UTC>`): every
@@ -28,6 +31,8 @@ import zlib
 DAG_PK = "DAG"
 FILE_PK = "FILE"
 IMPORT_ERROR_PK = "IMPORT_ERROR"
+USER_PK = "USER"
+HEARTBEAT_PK = "HEARTBEAT"
 TIMERS_INDEX = "timers"
 BY_DATE_INDEX = "by_date"
 
@@ -91,6 +96,23 @@ def xcom_pk(dag_id: str, run_id: str) -> str:
 
 def xcom_key(dag_id: str, run_id: str, task_id: str, map_index: int, key: str) -> dict[str, str]:
     return {"pk": xcom_pk(dag_id, run_id), "sk": f"{task_id}#{map_index}#{key}"}
+
+
+def ti_history_pk(dag_id: str, run_id: str) -> str:
+    return f"TIH#{dag_id}#{run_id}"
+
+
+def ti_history_key(dag_id: str, run_id: str, task_id: str, map_index: int, try_number: int) -> dict[str, str]:
+    """One ended try of a task instance (retried or cleared), as Airflow's task_instance_history."""
+    return {"pk": ti_history_pk(dag_id, run_id), "sk": f"{task_id}#{map_index}#{try_number:05d}"}
+
+
+def user_key(username: str) -> dict[str, str]:
+    return {"pk": USER_PK, "sk": username}
+
+
+def heartbeat_key(job: str) -> dict[str, str]:
+    return {"pk": HEARTBEAT_PK, "sk": job}
 
 
 def timer_pk(shard_of: str, shards: int) -> str:

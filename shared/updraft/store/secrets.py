@@ -131,6 +131,14 @@ class SecretStore:
                 return out
             kwargs["NextToken"] = page["NextToken"]
 
+    def description(self, kind: str, key: str) -> str | None:
+        """One parameter's description (None when it has none or does not exist)."""
+        name = self.name(kind, key)
+        page = self._call("describe_parameters", name,
+                          ParameterFilters=[{"Key": "Name", "Option": "Equals", "Values": [name]}])
+        found = page.get("Parameters") or []
+        return found[0].get("Description") or None if found else None
+
     def _call(self, operation: str, name: str, **kwargs: Any) -> dict[str, Any]:
         try:
             return getattr(self.client, operation)(**kwargs)
