@@ -5,12 +5,13 @@ in template.yaml, and DAG files processed by the real dag processor."""
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import textwrap
 from collections.abc import Iterator
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -77,7 +78,8 @@ def _create_resources(session: Any) -> dict[str, str]:
 
 @pytest.fixture
 def svc(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    """The services the API Lambda makes from its environment, over moto."""
+    """The services the API Lambda makes from its environment, over moto. While it is active,
+    `call` sends a token of the user it is asked to act as (an admin by default)."""
     import boto3
     from moto import mock_aws
 
@@ -92,7 +94,9 @@ def svc(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
         for key, value in _create_resources(boto3.session.Session()).items():
             monkeypatch.setenv(key, value)
         services_from_env.cache_clear()
-        yield services_from_env()
+        _stack["services"] = services_from_env()
+        yield _stack["services"]
+        _stack.clear()
         services_from_env.cache_clear()
 
 
@@ -117,14 +121,52 @@ def dags(svc: Any) -> Any:
     return svc
 
 
+# -- users and tokens -------------------------------------------------------------------
+_stack: dict[str, Any] = {}
+PASSWORD = "correct horse battery staple"
+
+
+@functools.cache
+def password_hash() -> str:
+    """One slow hash for the whole module: every test user shares the password."""
+    from updraft.api.passwords import hash_password
+
+    return hash_password(PASSWORD)
+
+
+def add_user(svc: Any, username: str, role: str) -> None:
+    from updraft.store.users import UserExists, UserStore
+
+    try:
+        UserStore(svc.table).create(username, role, password_hash(), "2024-06-01T12:00:00+00:00")
+    except UserExists:
+        pass
+
+
+def token_for(username: str, role: str | None = None) -> str:
+    """A token of `username` (made with that role, as an admin by default, if new)."""
+    from updraft.api.tokens import issue
+
+    svc = _stack["services"]
+    role = role or (username if username in ROLES else "admin")
+    add_user(svc, username, role)
+    return issue(svc.jwt_signing_key, username, role, NOW)
+
+
+ROLES = ("viewer", "user", "op", "admin")
+
+
 # -- requests -------------------------------------------------------------------------
 def call(
     method: str, path: str, query: str = "", body: Any = None, headers: dict[str, str] | None = None,
-    services: Any = None,
+    services: Any = None, as_user: str | None = "admin", cookies: list[str] | None = None,
 ) -> tuple[int, Any]:
-    """Send one request through the handler's entry point; (status, parsed body)."""
+    """Send one request through the handler's entry point as `as_user` (no token when None,
+    or when no stack is up); (status, parsed body)."""
     from updraft.api.app import resolve
 
+    if as_user is not None and "services" in _stack and "authorization" not in {k.lower() for k in headers or {}}:
+        headers = {**(headers or {}), "authorization": f"Bearer {token_for(as_user)}"}
     raw_body = body if isinstance(body, str) or body is None else json.dumps(body)
     event = {
         "version": "2.0",
@@ -140,8 +182,11 @@ def call(
             "time": "01/Jun/2024:12:00:00 +0000", "timeEpoch": 1717243200000,
         },
         "pathParameters": {"proxy": path.lstrip("/")},
+        # API Gateway also gives the query as a map, repeated names' values joined by commas.
+        **({"queryStringParameters": _query_map(query)} if query else {}),
         "body": raw_body,
         "isBase64Encoded": False,
+        **({"cookies": cookies} if cookies else {}),
     }
     response = resolve(event, None, services=services, clock=lambda: NOW)
     content_type = (response.get("headers") or {}).get("Content-Type", "")
@@ -150,18 +195,46 @@ def call(
     return response["statusCode"], json.loads(text) if is_json else text
 
 
+def _query_map(query: str) -> dict[str, str]:
+    from urllib.parse import parse_qsl
+
+    joined: dict[str, str] = {}
+    for name, value in parse_qsl(query, keep_blank_values=True):
+        joined[name] = f"{joined[name]},{value}" if name in joined else value
+    return joined
+
+
 def trigger(dag_id: str = "etl", **body: Any) -> tuple[int, Any]:
     return call("POST", f"/api/v2/dags/{dag_id}/dagRuns", body=body)
 
 
 # -- monitor ----------------------------------------------------------------------------
 def test_health_reports_the_table_as_the_metadatabase(svc: Any) -> None:
-    status, body = call("GET", "/api/v2/monitor/health")
+    status, body = call("GET", "/api/v2/monitor/health", as_user=None)
 
     assert status == 200
     assert body["metadatabase"] == {"status": "healthy"}
-    assert body["scheduler"] == {"status": "healthy", "latest_scheduler_heartbeat": None}
+    assert body["scheduler"] == {"status": "unhealthy", "latest_scheduler_heartbeat": None}  # never ran
     assert body["triggerer"] == {"status": None, "latest_triggerer_heartbeat": None}
+
+
+@pytest.mark.parametrize(
+    ("seconds_ago", "status"),
+    [
+        pytest.param(5, "healthy", id="this-tick"),
+        pytest.param(140, "healthy", id="two-ticks-late"),
+        pytest.param(200, "unhealthy", id="stopped"),
+    ],
+)
+def test_health_reports_the_schedulers_last_pass_as_its_heartbeat(svc: Any, seconds_ago: int, status: str) -> None:
+    from updraft.scheduling.scheduler import run_pass
+
+    run_pass(svc, NOW - timedelta(seconds=seconds_ago))
+
+    body = call("GET", "/api/v2/monitor/health", as_user=None)[1]
+
+    expected = (NOW - timedelta(seconds=seconds_ago)).isoformat()
+    assert body["scheduler"] == {"status": status, "latest_scheduler_heartbeat": expected}
 
 
 def test_a_table_that_does_not_answer_is_unhealthy_and_fails_requests_with_500(svc: Any) -> None:
@@ -511,3 +584,507 @@ def test_a_dag_whose_file_breaks_reports_it_and_cannot_be_triggered(dags: Any) -
     status, body = trigger("report", logical_date=None)
     assert status == 400
     assert body == {"detail": "DAG with dag_id: 'report' has import errors and cannot be triggered"}
+
+
+# -- a worker's part, played by the test ----------------------------------------------------
+def run_try(svc: Any, run_id: str, task_id: str, state: str, *, dag_id: str = "etl", error: str | None = None,
+            rendered: dict[str, Any] | None = None) -> None:
+    """Claim the task instance's queued try and end it in `state`, as a worker would."""
+    from updraft.models.outcome import Outcome, record
+    from updraft.models.states import TaskInstanceState
+
+    ti = svc.tis.get(dag_id, run_id, task_id, consistent=True)
+    claimed, _, _ = svc.tis.claim(dag_id, run_id, task_id, -1, ti.try_number, NOW.isoformat(),
+                                  {"hostname": "worker-1"})
+    assert claimed is not None, f"{task_id} was not queued"
+    run = svc.runs.get(dag_id, run_id, consistent=True)
+    record(svc, run, svc.serialized_dag(dag_id, run.dag_version), claimed,
+           Outcome(TaskInstanceState(state), error=error, rendered_fields=rendered), NOW)
+
+
+def states(run_id: str, dag_id: str = "etl") -> dict[str, Any]:
+    body = call("GET", f"/api/v2/dags/{dag_id}/dagRuns/{run_id}/taskInstances")[1]
+    return {ti["task_id"]: ti["state"] for ti in body["task_instances"]}
+
+
+def started_run(logical_date: str = "2024-05-01T00:00:00Z", **body: Any) -> str:
+    unpause()
+    status, run = trigger(logical_date=logical_date, **body)
+    assert status == 200, run
+    return run["dag_run_id"]
+
+
+# -- DAG details and deletion -----------------------------------------------------------
+def test_dag_details_add_the_versions_schedule_and_settings(dags: Any) -> None:
+    status, body = call("GET", "/api/v2/dags/etl/details")
+
+    assert status == 200
+    assert body["dag_id"] == "etl"
+    assert body["catchup"] is False
+    assert body["start_date"] == "2024-01-01T00:00:00Z"
+    assert body["timetable_periodic"] is True
+    assert body["is_backfillable"] is True
+    assert body["concurrency"] == body["max_active_tasks"] == 16
+    assert body["active_runs_count"] == 0
+    assert body["timezone"] == "UTC"
+    assert body["description"] == "Nightly load"
+    assert call("GET", "/api/v2/dags/report/details")[1]["timetable_periodic"] is False
+    assert call("GET", "/api/v2/dags/nope/details") == (404, {"detail": "Dag with id nope was not found"})
+
+
+def test_deleting_a_dag_removes_it_and_its_runs(dags: Any) -> None:
+    run_id = started_run()
+
+    assert call("DELETE", "/api/v2/dags/etl") == (204, "")
+
+    assert call("GET", "/api/v2/dags/etl")[0] == 404
+    assert dags.runs.get("etl", run_id) is None
+    assert dags.tis.list("etl", run_id) == []
+    assert call("DELETE", "/api/v2/dags/etl") == (404, {"detail": "Dag with id: etl was not found"})
+
+
+def test_a_dag_with_a_running_task_instance_cannot_be_deleted(dags: Any) -> None:
+    run_id = started_run()
+    dags.tis.claim("etl", run_id, "extract", -1, 1, NOW.isoformat(), {})
+
+    assert call("DELETE", "/api/v2/dags/etl") == (
+        409, {"detail": "Task instances of dag with id: 'etl' are still running"})
+
+
+# -- DagRuns: state, note, clear, delete ------------------------------------------------
+def test_marking_a_run_success_marks_its_task_instances(dags: Any) -> None:
+    run_id = started_run()
+
+    status, run = call("PATCH", f"/api/v2/dags/etl/dagRuns/{run_id}", body={"state": "success"})
+
+    assert status == 200
+    assert run["state"] == "success"
+    assert run["end_date"] == "2024-06-01T12:00:00Z"
+    assert states(run_id) == {"extract": "success", "transform": "success", "load": "success"}
+    stored = dags.runs.get("etl", run_id)
+    assert (stored.tis_finished, stored.tis_total, stored.leaves_failed) == (3, 3, 0)
+    assert dags.dags.get("etl").get("active_runs") == 0  # its place is given back
+
+
+def test_marking_a_run_failed_fails_running_and_skips_unstarted_task_instances(dags: Any) -> None:
+    run_id = started_run()
+    dags.tis.claim("etl", run_id, "extract", -1, 1, NOW.isoformat(), {})
+
+    status, run = call("PATCH", f"/api/v2/dags/etl/dagRuns/{run_id}", body={"state": "failed"})
+
+    assert (status, run["state"]) == (200, "failed")
+    assert states(run_id) == {"extract": "failed", "transform": "skipped", "load": "skipped"}
+    # the worker of the running try finds its state taken, and records nothing
+    claimed = dags.tis.get("etl", run_id, "extract")
+    assert not dags.tis.finish("etl", run_id, "extract", -1, claimed.state.__class__("success"),
+                               from_state=claimed.state.__class__("running"), try_number=1, fields={},
+                               run_counters={"tis_finished": 1})
+
+
+def test_a_running_run_set_back_to_queued_takes_its_place_again(dags: Any) -> None:
+    run_id = started_run()
+    run_try(dags, run_id, "extract", "success")
+
+    status, run = call("PATCH", f"/api/v2/dags/etl/dagRuns/{run_id}", body={"state": "queued"})
+
+    assert status == 200
+    assert run["state"] == "running"  # a place was free: it started again at once
+    assert run["queued_at"] == "2024-06-01T12:00:00Z"
+    assert dags.dags.get("etl").get("active_runs") == 1
+    assert states(run_id) == {"extract": "success", "transform": "queued", "load": None}
+
+
+def test_a_finished_run_set_back_to_queued_ends_again(dags: Any) -> None:
+    run_id = started_run()
+    call("PATCH", f"/api/v2/dags/etl/dagRuns/{run_id}", body={"state": "success"})
+
+    status, run = call("PATCH", f"/api/v2/dags/etl/dagRuns/{run_id}", body={"state": "queued"})
+
+    assert (status, run["state"]) == (200, "success")  # every task instance had finished
+    assert dags.dags.get("etl").get("active_runs") == 0
+
+
+def test_run_note_and_update_mask(dags: Any) -> None:
+    run_id = started_run()
+
+    status, run = call("PATCH", f"/api/v2/dags/etl/dagRuns/{run_id}", query="update_mask=note",
+                       body={"state": "success", "note": "checked by hand"})
+
+    assert (status, run["note"], run["state"]) == (200, "checked by hand", "running")
+
+
+@pytest.mark.parametrize(
+    ("body", "status"),
+    [
+        pytest.param({"state": "running"}, 422, id="not-a-mutable-state"),
+        pytest.param({"colour": "red"}, 422, id="unknown-field"),
+        pytest.param("{not json", 422, id="malformed"),
+    ],
+)
+def test_patch_run_rejects(dags: Any, body: Any, status: int) -> None:
+    run_id = started_run()
+
+    got, detail = call("PATCH", f"/api/v2/dags/etl/dagRuns/{run_id}", body=body)
+
+    assert got == status
+    assert detail["detail"][0]["loc"][0] == "body"
+
+
+def test_patch_unknown_run_is_a_404(dags: Any) -> None:
+    assert call("PATCH", "/api/v2/dags/etl/dagRuns/nope", body={"state": "success"}) == (
+        404, {"detail": "The DagRun with dag_id: `etl` and run_id: `nope` was not found"})
+
+
+def test_clearing_a_run_runs_its_task_instances_again(dags: Any) -> None:
+    run_id = started_run()
+    run_try(dags, run_id, "extract", "success")
+    run_try(dags, run_id, "transform", "failed")
+    assert call("GET", f"/api/v2/dags/etl/dagRuns/{run_id}")[1]["state"] == "failed"
+
+    status, preview = call("POST", f"/api/v2/dags/etl/dagRuns/{run_id}/clear", body={"only_failed": True})
+
+    assert status == 200
+    assert {ti["task_id"]: ti["state"] for ti in preview["task_instances"]} == {
+        "transform": "failed", "load": "upstream_failed"}
+    assert states(run_id)["transform"] == "failed"  # a dry run changes nothing
+
+    status, run = call("POST", f"/api/v2/dags/etl/dagRuns/{run_id}/clear",
+                       body={"dry_run": False, "only_failed": True})
+
+    assert (status, run["dag_run_id"], run["state"]) == (200, run_id, "running")
+    assert states(run_id) == {"extract": "success", "transform": "queued", "load": None}
+
+
+def test_deleting_a_run_frees_its_logical_date(dags: Any) -> None:
+    run_id = started_run(dag_run_id="first")
+
+    assert call("DELETE", f"/api/v2/dags/etl/dagRuns/{run_id}") == (204, "")
+
+    assert call("GET", f"/api/v2/dags/etl/dagRuns/{run_id}")[0] == 404
+    assert dags.tis.list("etl", run_id) == []
+    assert dags.dags.get("etl").get("active_runs") == 0
+    assert trigger(logical_date="2024-05-01T00:00:00Z", dag_run_id="second")[0] == 200
+    assert call("DELETE", f"/api/v2/dags/etl/dagRuns/{run_id}")[0] == 404
+
+
+# -- task instances: state, note, clear, tries, rendered fields ----------------------------
+def test_marking_a_task_instance_success_moves_its_downstream_on(dags: Any) -> None:
+    run_id = started_run()
+
+    status, body = call("PATCH", f"/api/v2/dags/etl/dagRuns/{run_id}/taskInstances/extract",
+                        body={"new_state": "success"})
+
+    assert status == 200
+    assert [(ti["task_id"], ti["state"]) for ti in body["task_instances"]] == [("extract", "success")]
+    assert states(run_id) == {"extract": "success", "transform": "queued", "load": None}
+    assert call("PATCH", f"/api/v2/dags/etl/dagRuns/{run_id}/taskInstances/extract",
+                body={"new_state": "success"}) == (409, {"detail": "Task id extract is already in success state"})
+
+
+def test_dry_run_of_marking_lists_what_would_change(dags: Any) -> None:
+    run_id = started_run()
+
+    status, body = call("PATCH", f"/api/v2/dags/etl/dagRuns/{run_id}/taskInstances/transform/dry_run",
+                        body={"new_state": "failed", "include_downstream": True})
+
+    assert status == 200
+    assert sorted(ti["task_id"] for ti in body["task_instances"]) == ["load", "transform"]
+    assert states(run_id) == {"extract": "queued", "transform": None, "load": None}
+
+
+def test_marking_a_failed_task_success_clears_the_failed_ones_below_it(dags: Any) -> None:
+    run_id = started_run()
+    run_try(dags, run_id, "extract", "success")
+    run_try(dags, run_id, "transform", "failed")
+    assert states(run_id)["load"] == "upstream_failed"
+
+    status, _ = call("PATCH", f"/api/v2/dags/etl/dagRuns/{run_id}/taskInstances/transform",
+                     body={"new_state": "success"})
+
+    assert status == 200
+    assert states(run_id) == {"extract": "success", "transform": "success", "load": "queued"}
+    assert call("GET", f"/api/v2/dags/etl/dagRuns/{run_id}")[1]["state"] == "running"
+
+
+def test_task_instance_note(dags: Any) -> None:
+    run_id = started_run()
+
+    status, body = call("PATCH", f"/api/v2/dags/etl/dagRuns/{run_id}/taskInstances/load",
+                        query="update_mask=note", body={"note": "waits for the upstream fix"})
+
+    assert status == 200
+    assert body["task_instances"][0]["note"] == "waits for the upstream fix"
+    assert call("GET", f"/api/v2/dags/etl/dagRuns/{run_id}/taskInstances/load")[1]["note"] == \
+        "waits for the upstream fix"
+    assert states(run_id)["load"] is None
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "status", "detail"),
+    [
+        pytest.param("nope", {"new_state": "success"}, 404, "Task 'nope' not found in DAG 'etl'", id="unknown-task"),
+        pytest.param("extract", {"new_state": "running"}, 422, None, id="not-a-settable-state"),
+        pytest.param("extract", {"new_state": "success", "include_past": True}, 400, None, id="past"),
+    ],
+)
+def test_patch_task_instance_rejects(dags: Any, path: str, body: Any, status: int, detail: str | None) -> None:
+    run_id = started_run()
+
+    got, found = call("PATCH", f"/api/v2/dags/etl/dagRuns/{run_id}/taskInstances/{path}", body=body)
+
+    assert got == status
+    if detail:
+        assert found == {"detail": detail}
+
+
+def test_clear_task_instances_of_one_run_with_their_downstream(dags: Any) -> None:
+    run_id = started_run()
+    for task_id in ("extract", "transform", "load"):
+        run_try(dags, run_id, task_id, "success")
+    request = {"dag_run_id": run_id, "task_ids": ["transform"], "include_downstream": True,
+               "only_failed": False}
+
+    status, preview = call("POST", "/api/v2/dags/etl/clearTaskInstances", body=request)
+
+    assert status == 200
+    assert sorted(ti["task_id"] for ti in preview["task_instances"]) == ["load", "transform"]
+
+    status, done = call("POST", "/api/v2/dags/etl/clearTaskInstances", body={**request, "dry_run": False})
+
+    assert (status, done["total_entries"]) == (200, 2)
+    assert states(run_id) == {"extract": "success", "transform": "queued", "load": None}
+
+
+def test_clear_task_instances_by_logical_date(dags: Any) -> None:
+    first = started_run("2024-05-01T00:00:00Z", dag_run_id="first")
+    second = started_run("2024-05-03T00:00:00Z", dag_run_id="second")
+    for run_id in (first, second):
+        run_try(dags, run_id, "extract", "success")
+        run_try(dags, run_id, "transform", "failed", error="boom")
+    body = {"start_date": "2024-05-02T00:00:00Z", "end_date": "2024-05-04T00:00:00Z", "dry_run": False}
+
+    status, done = call("POST", "/api/v2/dags/etl/clearTaskInstances", body=body)
+
+    assert status == 200
+    assert {(ti["dag_run_id"], ti["task_id"]) for ti in done["task_instances"]} == {
+        ("second", "transform"), ("second", "load")}
+    assert states("second")["transform"] == "queued"
+    assert states("first")["transform"] == "failed"
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "detail"),
+    [
+        pytest.param({"dag_run_id": "nope"}, 404, "Dag Run id nope not found in dag etl", id="unknown-run"),
+        pytest.param({"only_running": True, "only_failed": False}, 400, None, id="only-running"),
+        pytest.param({"dag_run_id": "x", "start_date": "2024-05-01T00:00:00Z"}, 422, None, id="run-and-dates"),
+    ],
+)
+def test_clear_task_instances_rejects(dags: Any, body: dict[str, Any], status: int, detail: str | None) -> None:
+    got, found = call("POST", "/api/v2/dags/etl/clearTaskInstances", body=body)
+
+    assert got == status
+    if detail:
+        assert found == {"detail": detail}
+
+
+def test_tries_list_every_try_of_a_task_instance(dags: Any) -> None:
+    run_id = started_run()
+    run_try(dags, run_id, "extract", "failed", error="not answering yet")  # retried
+    dags.tis.queue("etl", run_id, "extract", -1, 2, {})
+    run_try(dags, run_id, "extract", "success", rendered={"bash_command": "echo extract"})
+    url = f"/api/v2/dags/etl/dagRuns/{run_id}/taskInstances/extract"
+
+    status, body = call("GET", url + "/tries")
+
+    assert status == 200
+    assert [(t["try_number"], t["state"]) for t in body["task_instances"]] == [(1, "failed"), (2, "success")]
+    assert body["task_instances"][0]["hostname"] == "worker-1"
+    assert body["task_instances"][0]["max_tries"] == 2
+    assert call("GET", url + "/tries/1")[1]["state"] == "failed"
+    assert call("GET", url + "/tries/3")[0] == 404
+    assert call("GET", url)[1]["rendered_fields"] == {"bash_command": "echo extract"}
+
+
+def test_a_task_instance_waiting_to_retry_lists_its_failed_try(dags: Any) -> None:
+    run_id = started_run()
+    run_try(dags, run_id, "extract", "failed", error="boom")
+
+    tries = call("GET", f"/api/v2/dags/etl/dagRuns/{run_id}/taskInstances/extract/tries")[1]["task_instances"]
+
+    assert [(t["try_number"], t["state"]) for t in tries] == [(1, "failed")]
+
+
+# -- XComs --------------------------------------------------------------------------------
+def test_xcom_entries_list_and_get(dags: Any) -> None:
+    run_id = started_run()
+    dags.xcoms.push("etl", run_id, "extract", -1, "return_value", {"rows": 3})
+    dags.xcoms.push("etl", run_id, "extract", -1, "extra", "text")
+    dags.xcoms.push("etl", run_id, "load", -1, "return_value", [1, 2])
+    base = f"/api/v2/dags/etl/dagRuns/{run_id}/taskInstances"
+
+    status, body = call("GET", f"{base}/extract/xcomEntries")
+
+    assert status == 200
+    assert body["total_entries"] == 2
+    assert [e["key"] for e in body["xcom_entries"]] == ["extra", "return_value"]
+    entry = body["xcom_entries"][0]
+    assert (entry["dag_id"], entry["run_id"], entry["task_id"], entry["map_index"]) == ("etl", run_id, "extract", -1)
+    assert entry["logical_date"] == "2024-05-01T00:00:00Z"
+    assert "value" not in entry
+    assert call("GET", f"{base}/~/xcomEntries", query="xcom_key=return_value")[1]["total_entries"] == 2
+
+    status, entry = call("GET", f"{base}/extract/xcomEntries/return_value")
+
+    assert (status, entry["value"]) == (200, {"rows": 3})
+    assert call("GET", f"{base}/extract/xcomEntries/return_value", query="stringify=true")[1]["value"] == \
+        "{'rows': 3}"
+    assert call("GET", f"{base}/extract/xcomEntries/nope") == (404, {"detail": "XCom entry with key: `nope` not found"})
+
+
+def test_xcom_entries_can_be_created_and_updated(dags: Any) -> None:
+    run_id = started_run()
+    url = f"/api/v2/dags/etl/dagRuns/{run_id}/taskInstances/load/xcomEntries"
+
+    status, entry = call("POST", url, body={"key": "checked", "value": {"ok": True}})
+
+    assert (status, entry["value"]) == (201, {"ok": True})
+    assert call("POST", url, body={"key": "checked", "value": 1})[0] == 409
+    assert call("PATCH", f"{url}/checked", body={"value": False})[1]["value"] is False
+    assert dags.xcoms.get("etl", run_id, "load", -1, "checked") == (True, False)
+
+
+# -- variables ------------------------------------------------------------------------------
+def test_variables_crud_with_sensitive_values_hidden(dags: Any) -> None:
+    assert call("POST", "/api/v2/variables", body={"key": "region", "value": "eu-west-1",
+                                                   "description": "where"}) == (
+        201, {"key": "region", "value": "eu-west-1", "description": "where", "is_encrypted": True,
+              "team_name": None})
+    assert call("POST", "/api/v2/variables", body={"key": "db_password", "value": "hunter2-long"})[1]["value"] == "***"
+    call("POST", "/api/v2/variables", body={"key": "settings", "value": {"api_key": "abcdef", "size": 3}})
+
+    status, body = call("GET", "/api/v2/variables")
+
+    assert status == 200
+    assert {v["key"]: v["value"] for v in body["variables"]} == {
+        "db_password": "***", "region": "eu-west-1", "settings": '{"api_key": "***", "size": 3}'}
+    assert call("GET", "/api/v2/variables/db_password")[1]["value"] == "***"
+    assert dags.secrets.get("variables", "db_password") == "hunter2-long"
+    assert call("GET", "/api/v2/variables/region")[1]["description"] == "where"
+
+    status, body = call("PATCH", "/api/v2/variables/region", query="update_mask=value",
+                        body={"key": "region", "value": "us-east-1", "description": "ignored"})
+
+    assert (status, body["value"], body["description"]) == (200, "us-east-1", "where")
+    assert call("DELETE", "/api/v2/variables/region") == (204, "")
+    assert call("GET", "/api/v2/variables/region") == (404, {"detail": "The Variable with key: `region` was not found"})
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "query", "body", "status", "detail"),
+    [
+        pytest.param("POST", "/api/v2/variables", "", {"key": "taken", "value": "x"}, 409,
+                     "The Variable with key: `taken` already exists", id="create-taken"),
+        pytest.param("PATCH", "/api/v2/variables/taken", "", {"key": "other", "value": "x"}, 400,
+                     "Invalid body, key from request body doesn't match uri parameter", id="patch-other-key"),
+        pytest.param("PATCH", "/api/v2/variables/taken", "update_mask=key", {"key": "taken", "value": "x"}, 400,
+                     "Update not allowed: the following fields are immutable and cannot be modified: {'key'}",
+                     id="patch-key"),
+        pytest.param("PATCH", "/api/v2/variables/nope", "", {"key": "nope", "value": "x"}, 404,
+                     "The Variable with key: `nope` was not found", id="patch-missing"),
+        pytest.param("DELETE", "/api/v2/variables/nope", "", None, 404,
+                     "The Variable with key: `nope` was not found", id="delete-missing"),
+        pytest.param("POST", "/api/v2/variables", "", {"key": "has space", "value": "x"}, 400, None,
+                     id="invalid-key"),
+        pytest.param("POST", "/api/v2/variables", "", {"key": "empty", "value": ""}, 400, None, id="empty-value"),
+    ],
+)
+def test_variable_requests_rejected(dags: Any, method: str, path: str, query: str, body: Any, status: int,
+                                    detail: str | None) -> None:
+    dags.secrets.put("variables", "taken", "x")
+
+    got, found = call(method, path, query=query, body=body)
+
+    assert got == status
+    if detail:
+        assert found == {"detail": detail}
+
+
+def test_a_variable_without_a_value_is_a_422_naming_the_field(dags: Any) -> None:
+    status, body = call("POST", "/api/v2/variables", body={"key": "k"})
+
+    assert status == 422
+    assert body["detail"] == [{"type": "missing", "loc": ["body", "value"], "msg": "Field required",
+                               "input": {"key": "k"}}]
+
+
+def test_bulk_variables(dags: Any) -> None:
+    dags.secrets.put("variables", "old", "x")
+    request = {"actions": [
+        {"action": "create", "entities": [{"key": "a", "value": "1"}, {"key": "old", "value": "2"}],
+         "action_on_existence": "skip"},
+        {"action": "update", "entities": [{"key": "missing", "value": "3"}]},
+        {"action": "delete", "entities": ["old"]},
+    ]}
+
+    status, body = call("PATCH", "/api/v2/variables", body=request)
+
+    assert status == 200
+    assert body["create"] == {"success": ["a"], "errors": []}
+    assert body["update"] == {"success": [], "errors": [
+        {"error": "The variables with these keys: ['missing'] were not found.", "status_code": 404}]}
+    assert body["delete"] == {"success": ["old"], "errors": []}
+    assert dags.secrets.list("variables") == {"a": "1"}
+
+
+# -- connections ---------------------------------------------------------------------------
+CONN = {"connection_id": "warehouse", "conn_type": "postgres", "host": "db.example.com", "login": "etl",
+        "password": "s3cr3t-pass", "port": 5432, "schema": "sales",
+        "extra": '{"sslmode": "require", "api_key": "abcdef"}', "description": "the warehouse"}
+
+
+def test_connections_crud_with_passwords_hidden(dags: Any) -> None:
+    status, conn = call("POST", "/api/v2/connections", body=CONN)
+
+    assert status == 201
+    assert conn == {**CONN, "password": "***", "extra": '{"sslmode": "require", "api_key": "***"}',
+                    "team_name": None}
+    assert call("GET", "/api/v2/connections/warehouse")[1] == conn
+    assert call("GET", "/api/v2/connections")[1] == {"connections": [conn], "total_entries": 1}
+    assert call("POST", "/api/v2/connections", body=CONN) == (
+        409, {"detail": "The connection with connection_id: `warehouse` already exists."})
+
+    status, patched = call("PATCH", "/api/v2/connections/warehouse",
+                           body={**CONN, "host": "db2.example.com", "password": "***",
+                                 "extra": '{"sslmode": "disable", "api_key": "***"}'})
+
+    assert (status, patched["host"], patched["password"]) == (200, "db2.example.com", "***")
+    from updraft.authoring.connection import Connection
+
+    stored = Connection.parse(dags.secrets.get("connections", "warehouse"), "warehouse")
+    assert (stored.password, stored.extra_dejson) == ("s3cr3t-pass", {"sslmode": "disable", "api_key": "abcdef"})
+    assert call("DELETE", "/api/v2/connections/warehouse") == (204, "")
+    assert call("GET", "/api/v2/connections/warehouse") == (
+        404, {"detail": "The Connection with connection_id: `warehouse` was not found"})
+
+
+def test_connection_update_mask_and_mismatched_id(dags: Any) -> None:
+    call("POST", "/api/v2/connections", body=CONN)
+
+    body = call("PATCH", "/api/v2/connections/warehouse", query="update_mask=port",
+                body={**CONN, "port": 6543, "host": "ignored"})[1]
+
+    assert (body["port"], body["host"]) == (6543, "db.example.com")
+    assert call("PATCH", "/api/v2/connections/other", body=CONN) == (
+        400, {"detail": "The connection_id in the request body does not match the URL parameter"})
+    assert call("POST", "/api/v2/connections", body={**CONN, "extra": "[1]"})[0] == 422
+
+
+def test_bulk_connections_and_disabled_test(dags: Any) -> None:
+    request = {"actions": [{"action": "create", "entities": [CONN, {**CONN, "connection_id": "other"}]}]}
+
+    status, body = call("PATCH", "/api/v2/connections", body=request)
+
+    assert (status, body["create"]["success"]) == (200, ["warehouse", "other"])
+    assert call("PATCH", "/api/v2/connections", body=request)[1]["create"]["errors"][0]["status_code"] == 409
+    assert call("POST", "/api/v2/connections/test", body=CONN)[0] == 403

@@ -11,6 +11,7 @@ from typing import Any
 
 class HTTPError(Exception):
     status_code = 500
+    headers: dict[str, str] | None = None
 
     def __init__(self, detail: Any) -> None:
         super().__init__(detail if isinstance(detail, str) else repr(detail))

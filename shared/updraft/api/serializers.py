@@ -56,9 +56,13 @@ def file_token(fileloc: str | None) -> str:
 
 def dag_json(dag: dict[str, Any], files_with_errors: Collection[str] = ()) -> dict[str, Any]:
     """DAGResponse; `files_with_errors` are the files whose last import failed."""
+    from updraft.scheduling import deserialize_timetable
+
     dag_id = dag["dag_id"]
     tags = sorted(dag.get("tags") or [])
     summary = dag.get("timetable_summary")
+    timetable = deserialize_timetable(dag["timetable"]) if dag.get("timetable") else None
+    periodic = bool(timetable is not None and timetable.periodic)
     return {
         "dag_id": dag_id,
         "dag_display_name": dag_id,
@@ -75,6 +79,8 @@ def dag_json(dag: dict[str, Any], files_with_errors: Collection[str] = ()) -> di
         "timetable_summary": None if summary in (None, "None") else str(summary),
         "timetable_description": dag.get("timetable_description"),
         "timetable_partitioned": False,
+        "timetable_periodic": periodic,
+        "is_backfillable": bool(timetable is not None and timetable.can_be_scheduled and periodic),
         "tags": [{"name": t, "dag_id": dag_id, "dag_display_name": dag_id} for t in tags],
         "max_active_tasks": int(dag.get("max_active_tasks") or 16),
         "max_active_runs": dag.get("max_active_runs"),
@@ -163,11 +169,49 @@ def task_instance_json(
         "pid": None,
         "executor": None,
         "executor_config": "{}",
-        "note": None,
+        "note": ti.note if ti else None,
         "rendered_map_index": str(map_index) if map_index >= 0 else None,
-        "rendered_fields": {},
+        "rendered_fields": (ti.rendered_fields or {}) if ti else {},
         "trigger": None,
         "triggerer_job": None,
+        "dag_version": None,
+    }
+
+
+def task_instance_try_json(
+    run: DagRun, task_id: str, task: dict[str, Any] | None, item: dict[str, Any], priority_weight: int | None = None,
+) -> dict[str, Any]:
+    """TaskInstanceHistoryResponse: one try, from a task instance's item or an earlier try's."""
+    map_index = int(item.get("map_index", -1))
+    state = item.get("state")
+    operator = item.get("operator") or (task or {}).get("task_type")
+    duration = item.get("duration")
+    return {
+        "task_id": task_id,
+        "dag_id": run.dag_id,
+        "dag_run_id": run.run_id,
+        "map_index": map_index,
+        "start_date": timestamp(item.get("start_date")),
+        "end_date": timestamp(item.get("end_date")),
+        "duration": float(duration) if duration is not None else _seconds_between(item.get("start_date"), item.get("end_date")),
+        "state": None if state in (None, str(TaskInstanceState.NONE)) else str(state),
+        "try_number": int(item.get("try_number", 0)),
+        "max_tries": int(item.get("max_tries") or (task or {}).get("retries") or 0),
+        "task_display_name": task_id,
+        "dag_display_name": run.dag_id,
+        "hostname": item.get("hostname"),
+        "unixname": None,
+        "pool": "default_pool",
+        "pool_slots": 1,
+        "queue": "default",
+        "priority_weight": priority_weight,
+        "operator": operator,
+        "operator_name": operator,
+        "queued_when": timestamp(item.get("queued_at")),
+        "scheduled_when": None,
+        "pid": None,
+        "executor": None,
+        "executor_config": "{}",
         "dag_version": None,
     }
 
@@ -191,6 +235,117 @@ def priority_weights(serialized: dict[str, Any]) -> dict[str, int]:
             reach |= below.get(child, set())
         below[task["task_id"]] = reach
     return {task_id: 1 + len(below.get(task_id, ())) for task_id in tasks}
+
+
+def iso_duration(seconds: float | None) -> str | None:
+    """A duration as pydantic writes a timedelta (ISO 8601, e.g. `PT1800S`)."""
+    if seconds is None:
+        return None
+    days, rest = divmod(float(seconds), 86400)
+    text = "P" + (f"{int(days)}D" if days else "")
+    return text + (f"T{rest:g}S" if rest or not days else "")
+
+
+def dag_details_json(
+    dag: dict[str, Any], serialized: dict[str, Any], files_with_errors: Collection[str] = (),
+    active_runs: int = 0,
+) -> dict[str, Any]:
+    """DAGDetailsResponse: the DAG's record with what its serialized version adds."""
+    return {
+        **dag_json(dag, files_with_errors),
+        "catchup": bool(serialized.get("catchup", False)),
+        "dag_run_timeout": iso_duration(serialized.get("dagrun_timeout")),
+        "asset_expression": None,
+        "doc_md": serialized.get("doc_md"),
+        "start_date": timestamp(serialized.get("start_date")),
+        "end_date": timestamp(serialized.get("end_date")),
+        "is_paused_upon_creation": serialized.get("is_paused_upon_creation"),
+        "params": serialized.get("params") or {},
+        "render_template_as_native_obj": False,
+        "template_search_path": None,
+        "timezone": "UTC",
+        "last_parsed": timestamp(dag.get("last_parsed_time")),
+        "default_args": None,
+        "owner_links": {},
+        "is_favorite": False,
+        "active_runs_count": active_runs,
+        "allowed_run_types": None,
+        "latest_dag_version": None,
+        "concurrency": int(dag.get("max_active_tasks") or 16),
+        "rerun_with_latest_version": None,
+    }
+
+
+# -- XComs ------------------------------------------------------------------------------------
+def xcom_json(item: dict[str, Any], run: DagRun, when: str | None, *, value: Any = None,
+              with_value: bool = False) -> dict[str, Any]:
+    """XComResponse (with `value`: XComResponseNative). Updraft keeps no time per XCom; its
+    `timestamp` is when its task instance ended (or started)."""
+    task_id = item["task_id"]
+    found = {
+        "key": item["key"],
+        "timestamp": timestamp(when or run.run_after),
+        "logical_date": timestamp(run.logical_date),
+        "map_index": int(item.get("map_index", -1)),
+        "task_id": task_id,
+        "dag_id": run.dag_id,
+        "run_id": run.run_id,
+        "run_after": timestamp(run.run_after),
+        "dag_display_name": run.dag_id,
+        "task_display_name": task_id,
+    }
+    if with_value:
+        found["value"] = value
+    return found
+
+
+# -- variables and connections ------------------------------------------------------------
+REDACTED = "***"
+
+
+def variable_json(key: str, value: str | None, description: str | None) -> dict[str, Any]:
+    """VariableResponse. A variable whose key is sensitive shows `***`; a JSON object shows
+    the values of its own sensitive keys as `***` (Airflow's redaction, depth 1)."""
+    from updraft.execution.masking import SecretsMasker, should_hide_value_for_key
+
+    shown = value
+    if value is not None:
+        if should_hide_value_for_key(key):
+            shown = REDACTED
+        else:
+            try:
+                parsed = json.loads(value)
+            except ValueError:
+                parsed = None
+            if isinstance(parsed, dict):
+                shown = json.dumps(SecretsMasker().redact(parsed, max_depth=1))
+    return {"key": key, "value": shown, "description": description, "is_encrypted": True, "team_name": None}
+
+
+def connection_json(conn: Any) -> dict[str, Any]:
+    """ConnectionResponse: the password as `***`, the extra's sensitive values as `***`."""
+    from updraft.execution.masking import SecretsMasker
+
+    extra = conn.extra
+    if extra:
+        try:
+            parsed = json.loads(extra)
+        except ValueError:
+            parsed = None
+        if isinstance(parsed, dict):
+            extra = json.dumps(SecretsMasker().redact(parsed))
+    return {
+        "connection_id": conn.conn_id,
+        "conn_type": conn.conn_type or "",
+        "description": conn.description,
+        "host": conn.host,
+        "login": conn.login,
+        "schema": conn.schema,
+        "port": conn.port,
+        "password": REDACTED if conn.password else None,
+        "extra": extra,
+        "team_name": None,
+    }
 
 
 # -- import errors and logs -------------------------------------------------------------

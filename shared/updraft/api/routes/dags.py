@@ -1,4 +1,5 @@
-"""GET /dags, GET /dags/{dag_id}, PATCH /dags/{dag_id}.
+"""GET /dags, GET /dags/{dag_id}, GET /dags/{dag_id}/details, PATCH /dags/{dag_id},
+DELETE /dags/{dag_id}.
 
 DAG records share one partition (`DAG`, sorted by dag id), so a listing is one query of
 every DAG, filtered and ordered in memory with Airflow's query parameters:
@@ -11,9 +12,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
-from updraft.api.errors import BadRequest, NotFound, Unprocessable, disallowed_order, field_error
+from updraft.api.auth import requires
+from updraft.api.errors import BadRequest, Conflict, NotFound, Unprocessable, disallowed_order, field_error
 from updraft.api.listing import page
 from updraft.api.request import Query, json_body, now, path_value, services
 from updraft.api.serializers import dag_json
@@ -24,6 +27,7 @@ ORDERABLE = {"dag_id": "dag_id", "dag_display_name": "dag_id", "next_dagrun": "n
 
 
 @router.get("/dags")
+@requires("dag")
 def get_dags() -> dict:
     query = Query.of(router)
     limit, offset = query.paging()
@@ -38,6 +42,7 @@ def get_dags() -> dict:
 
 
 @router.get("/dags/<dag_id>")
+@requires("dag")
 def get_dag(dag_id: str) -> dict:
     dag_id = path_value(dag_id)
     svc = services(router)
@@ -48,6 +53,7 @@ def get_dag(dag_id: str) -> dict:
 
 
 @router.patch("/dags/<dag_id>")
+@requires("dag")
 def patch_dag(dag_id: str) -> dict:
     """Pause or unpause: `{"is_paused": bool}`, optionally with `update_mask=is_paused`."""
     from updraft.api.bodies import DAGPatchBody, validate
@@ -61,6 +67,54 @@ def patch_dag(dag_id: str) -> dict:
     svc = services(router)
     dag = set_paused(svc, dag_id, body.is_paused, now(router))
     return dag_json(dag, _file_errors(svc, dag))
+
+
+@router.get("/dags/<dag_id>/details")
+@requires("dag")
+def get_dag_details(dag_id: str) -> dict:
+    """DAGDetailsResponse: the DAG with its latest version's schedule, params, docs and limits."""
+    from updraft.api.listing import count_partition
+    from updraft.api.serializers import dag_details_json
+    from updraft.store.keys import waiting_run_key
+
+    dag_id = path_value(dag_id)
+    svc = services(router)
+    dag = svc.dags.get(dag_id)
+    if dag is None:
+        raise NotFound(f"Dag with id {dag_id} was not found")
+    try:
+        serialized = svc.serialized_dag(dag_id, dag["version_hash"])
+    except (KeyError, LookupError):
+        serialized = {}
+    queued = count_partition(svc.table, waiting_run_key(dag_id, "")["pk"])
+    active = max(int(dag.get("active_runs") or 0), 0) + queued
+    return dag_details_json(dag, serialized, _file_errors(svc, dag), active)
+
+
+@router.delete("/dags/<dag_id>", status_code=204)
+@requires("dag")
+def delete_dag(dag_id: str) -> Any:
+    """Delete the DAG's records (runs, task instances, XComs, versions); 409 while any of its
+    task instances is running. Its file stays in the bucket: uploading it again brings it back."""
+    from updraft.models.states import DagRunState, TaskInstanceState
+    from updraft.store.deletion import delete_dag_records
+
+    dag_id = path_value(dag_id)
+    svc = services(router)
+    if svc.dags.get(dag_id, consistent=True) is None:
+        raise NotFound(f"Dag with id: {dag_id} was not found")
+    start: dict | None = None
+    while True:
+        runs, start = svc.runs.list(dag_id, limit=100, start_key=start)
+        for run in runs:
+            if run.state is DagRunState.RUNNING and any(
+                ti.state is TaskInstanceState.RUNNING for ti in svc.tis.list(dag_id, run.run_id)
+            ):
+                raise Conflict(f"Task instances of dag with id: '{dag_id}' are still running")
+        if not start:
+            break
+    delete_dag_records(svc.table, svc.bucket, dag_id)
+    return Response(status_code=204, body=None)
 
 
 def _file_errors(svc: Any, dag: dict[str, Any]) -> set[str]:

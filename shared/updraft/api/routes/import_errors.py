@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
+from updraft.api.auth import requires
 from updraft.api.errors import disallowed_order
 from updraft.api.listing import page
 from updraft.api.request import Query, services
@@ -16,6 +17,7 @@ ORDERABLE = {"id": "import_error_id", "import_error_id": "import_error_id", "tim
 
 
 @router.get("/importErrors")
+@requires("dag")
 def get_import_errors() -> dict:
     query = Query.of(router)
     limit, offset = query.paging()
