@@ -1,5 +1,5 @@
-"""`updraft standalone` as a user runs it: the API on localhost, the CLI against it, the
-scheduler ticking, uploads picked up."""
+"""`updraft standalone` as a user runs it: the API on localhost (logged in as a user made with
+`updraft users create`), the CLI against it, the scheduler ticking, uploads picked up."""
 
 from __future__ import annotations
 
@@ -39,17 +39,35 @@ def _wait(predicate: Callable[[], Any], timeout: float = 60, what: str = "condit
 
 
 class Standalone:
+    USER, PASSWORD = "e2e-admin", "e2e-admin-password"
+
     def __init__(self, home: Path, port: int) -> None:
         self.home = home
         self.port = port
         self.env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "UPDRAFT_"))}
         self.env["UPDRAFT_HOME"] = str(home)
+        self.token: str | None = None
 
     def api(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
+        """A request to /api/v2 as an admin (logged in on first use; health needs no login)."""
+        if self.token is None and path != "/monitor/health":
+            self.token = self.login()
+        headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+        return self.request(method, f"/api/v2{path}", body, headers)
+
+    def login(self) -> str:
+        """A user of our own, made with the CLI, and its token from POST /auth/token."""
+        done = self.cli("users", "create", "--username", self.USER, "--role", "admin", "--password", self.PASSWORD)
+        assert done.returncode == 0 or "already exists" in done.stderr, done.stderr
+        status, body = self.request("POST", "/auth/token", {"username": self.USER, "password": self.PASSWORD})
+        assert status == 201, body
+        return str(body["access_token"])
+
+    def request(self, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None) -> tuple[int, Any]:
         data = json.dumps(body).encode() if body is not None else None
         request = urllib.request.Request(
-            f"http://127.0.0.1:{self.port}/api/v2{path}", data=data, method=method,
-            headers={"Content-Type": "application/json"},
+            f"http://127.0.0.1:{self.port}{path}", data=data, method=method,
+            headers={"Content-Type": "application/json", **(headers or {})},
         )
         try:
             with urllib.request.urlopen(request, timeout=10) as response:
@@ -166,3 +184,15 @@ def test_uploaded_dag_is_scheduled_by_the_ticking_scheduler(standalone: Standalo
     )
     assert runs[0]["run_type"] == "scheduled"
     assert runs[0]["dag_run_id"].startswith("scheduled__")
+
+
+def test_the_api_asks_for_a_token_and_standalone_prints_how_to_log_in(standalone: Standalone) -> None:
+    import re
+
+    assert standalone.request("GET", "/api/v2/dags")[0] == 401
+    printed = re.search(r"Login with username: admin  password: (\S+)", (standalone.home / "standalone.log").read_text())
+    assert printed, "standalone printed no login"
+    status, body = standalone.request("POST", "/auth/token", {"username": "admin", "password": printed[1]})
+    assert status == 201
+    assert standalone.request("GET", "/api/v2/dags", headers={"Authorization": f"Bearer {body['access_token']}"})[0] == 200
+    assert (standalone.home / "standalone_admin_password").read_text().strip() == printed[1]

@@ -10,7 +10,7 @@ from updraft.exceptions import AirflowException
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from updraft.cli import connections, dags, standalone, variables
+    from updraft.cli import connections, dags, standalone, users, variables
     from updraft.cli import backfill, completion, info, parsing, tasks
 
     parser = parsing.Parser(
@@ -35,6 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
     standalone.register(sub)
     variables.register(sub)
     connections.register(sub)
+    users.register(sub)
     info.register(sub)
     version = sub.add_parser("version", help="Show Updraft's version", description="Print Updraft's version.")
     version.set_defaults(func=_version)

@@ -39,7 +39,8 @@ def register(sub: Any) -> None:
 def cmd_standalone(args: argparse.Namespace) -> int:
     from updraft.cli.dag_test import project_root, upload_folder
     from updraft.cli.dags import default_dags_folder
-    from updraft.cli.target import clear_standalone_state, write_standalone_state
+    from updraft.cli.target import clear_standalone_state, updraft_home, write_standalone_state
+    from updraft.cli.users import ensure_admin
     from updraft.config import Settings
     from updraft.local.stack import LocalStack
     from updraft.services import Services
@@ -58,7 +59,11 @@ def cmd_standalone(args: argparse.Namespace) -> int:
         if folder.is_dir():
             keys = upload_folder(services.bucket, folder)
             print(f"Uploaded {len(keys)} files from {folder}")
+        login = ensure_admin(services, updraft_home() / "standalone_admin_password")
         print(f"Updraft is running: API on http://127.0.0.1:{args.port}/api/v2, AWS (moto) on {stack.moto.url}")
+        if login:
+            print(f"Login with username: {login[0]}  password: {login[1]}  "
+                  f"(POST http://127.0.0.1:{args.port}/auth/token for a token; more users: updraft users create)")
         print("Try: updraft dags list; updraft dags trigger example_etl. Stop with Ctrl-C.")
         sys.stdout.flush()
         stack.serve(http_port=args.port, tick_seconds=args.tick)
