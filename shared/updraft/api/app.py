@@ -87,6 +87,8 @@ def _invalid_request(err: RequestValidationError) -> Response:
         check_access(app)
     except HTTPError as denied:
         return error(denied.status_code, denied.detail, denied.headers)
+    except Exception as failed:  # noqa: BLE001 - the table or Parameter Store did not answer
+        return _unexpected(failed)
     return error(422, [_field_error(e) for e in err.errors()])
 
 
