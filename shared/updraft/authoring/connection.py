@@ -138,6 +138,13 @@ class Connection:
     def get_extra(self) -> str | None:
         return self.extra
 
+    def get_hook(self, *, hook_params: dict[str, Any] | None = None) -> Any:
+        """The hook for this connection's type (PostgresHook for `postgres`, …), made with
+        `hook_params`."""
+        from updraft.hooks.connection_types import get_hook
+
+        return get_hook(self, hook_params)
+
     # -------------------------------------------------------------- URI form
     def get_uri(self) -> str:
         """The connection as Airflow's URI."""
