@@ -134,6 +134,22 @@ def queue_instances(
         make_ready(services, run, task, now, result, map_index)
 
 
+# An upstream's final state as counted in its downstream's tally.
+_TALLY_FIELD = {TIS.SUCCESS: "success", TIS.FAILED: "failed", TIS.SKIPPED: "skipped",
+                TIS.UPSTREAM_FAILED: "upstream_failed", TIS.REMOVED: "removed"}
+
+
+def runs_on_this_upstream(down: dict[str, Any], up: dict[str, Any], state: TIS, map_index: int) -> bool:
+    """Whether `down` is queued by this one upstream ending in `state`, whatever else: its only
+    upstream, not mapped, and a task that a worker runs. Then its tally and its queueing are
+    one write instead of two."""
+    if len(down["upstream"]) != 1 or map_index >= 0 or up.get("is_mapped") or state not in _TALLY_FIELD:
+        return False
+    if down.get("is_mapped") or down.get("is_empty") or down.get("depends_on_past"):
+        return False
+    return decide(down["trigger_rule"], Tally(total=1, **{_TALLY_FIELD[state]: 1})) is Decision.RUN
+
+
 def advance(
     services: Any,
     run: DagRun,
@@ -165,7 +181,20 @@ def advance(
             if down_id in skipped_here:
                 continue
             down = tasks[down_id]
-            ti = services.tis.tally(run.dag_id, run.run_id, down_id, -1, tally_key(task_id, map_index), state)
+            ti = None
+            if runs_on_this_upstream(down, tasks[task_id], state, map_index):
+                # Tallied and queued in one write; a repeat finds it queued and reads as below.
+                queued_try, ti = services.tis.tally_and_queue(
+                    run.dag_id, run.run_id, down_id, task_id, state,
+                    {**queue_fields(services, f"{ti_pk(run.dag_id, run.run_id)}#{down_id}#-1", now),
+                     "operator": down["task_type"]},
+                )
+                if queued_try is not None:
+                    result.queued.append(TaskMessage(run.dag_id, run.run_id, down_id, try_number=queued_try))
+                    open_downstream = True
+                    continue
+            if ti is None:
+                ti = services.tis.tally(run.dag_id, run.run_id, down_id, -1, tally_key(task_id, map_index), state)
             if ti.state is not TIS.NONE:
                 open_downstream = open_downstream or ti.state not in FINISHED_STATES
                 if recovering and ti.state in DECIDED_STATES and not _ran(ti):

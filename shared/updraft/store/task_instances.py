@@ -314,6 +314,26 @@ class TaskInstanceStore:
         )
         return TaskInstance.from_item(item)
 
+    def tally_and_queue(
+        self, dag_id: str, run_id: str, task_id: str, upstream: str, upstream_state: TIS,
+        fields: dict[str, Any],
+    ) -> tuple[int | None, TaskInstance | None]:
+        """Record a task instance's only upstream and queue it for its next try, in one
+        conditional write (none → queued), for a task that this upstream's state alone runs.
+
+        Returns (the try queued, None); or (None, the item as it was) when it was no longer
+        `none` — queued already by an earlier delivery, or set by hand: then nothing changed."""
+        cond = Condition("attribute_not_exists(#st) OR #st = :none", {"#st": "state"}, {":none": str(TIS.NONE)})
+        update = Update(set={**_identity(dag_id, run_id), "state": str(TIS.QUEUED), **fields},
+                        increment={"try_number": 1}, remove=["waiting_on_past"],
+                        add={UPSTREAM_SET[upstream_state]: {upstream}})
+        try:
+            item = self.table.update(keys.ti_key(dag_id, run_id, task_id, -1), update, condition=cond,
+                                     returns="UPDATED_NEW")
+        except ConditionFailed as failed:
+            return None, TaskInstance.from_item(failed.item) if failed.item else None
+        return int(item.get("try_number", 1)), None
+
     def expand(
         self, dag_id: str, run_id: str, task_id: str, length: int, fields: dict[str, Any]
     ) -> bool:
