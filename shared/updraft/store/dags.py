@@ -4,11 +4,16 @@ files they came from, and import errors. Key design in updraft.store.keys."""
 from __future__ import annotations
 
 import json
+import zlib
 from typing import Any
 
 from updraft.store import keys
 from updraft.store.errors import ConditionFailed
 from updraft.store.table import Condition, Table, Update
+
+# Serialized DAGs larger than this are stored compressed (repeated task fields shrink ~10x).
+COMPRESS_ABOVE_BYTES = 64 * 1024
+
 
 class DagStore:
     def __init__(self, table: Table) -> None:
@@ -53,6 +58,12 @@ class DagStore:
 
     # -- serialized versions --------------------------------------------------------------
     def save_version(self, serialized: dict[str, Any], bundle_version: str | None) -> None:
+        """The serialized DAG as JSON in `data`; a large one (a DAG of a thousand tasks is
+        over DynamoDB's 400 KB an item) zlib-compressed in `data_z` instead."""
+        text = json.dumps(serialized, separators=(",", ":"))
+        body: dict[str, Any] = {"data": text}
+        if len(text) > COMPRESS_ABOVE_BYTES:
+            body = {"data_z": zlib.compress(text.encode(), 6)}
         self.table.put(
             {
                 **keys.dag_version_key(serialized["dag_id"], serialized["version_hash"]),
@@ -61,13 +72,17 @@ class DagStore:
                 "version_hash": serialized["version_hash"],
                 "fileloc": serialized["fileloc"],
                 "bundle_version": bundle_version,
-                "data": json.dumps(serialized, separators=(",", ":")),
+                **body,
             }
         )
 
     def get_version(self, dag_id: str, version_hash: str) -> dict[str, Any] | None:
         item = self.table.get(keys.dag_version_key(dag_id, version_hash))
-        return json.loads(item["data"]) if item else None
+        if item is None:
+            return None
+        if "data_z" in item:
+            return json.loads(zlib.decompress(item["data_z"]))
+        return json.loads(item["data"])
 
     # -- files and import errors ----------------------------------------------------------
     def get_file(self, fileloc: str) -> dict[str, Any] | None:
