@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import copy
 import logging
 import threading
+import time
 import urllib.request
 from dataclasses import dataclass
 from typing import Any
 
 DEFAULT_REGION = "us-east-1"
+
+# How often the moto server looks whether it is asked to stop.
+SHUTDOWN_POLL_SECONDS = 0.02
 
 
 def aws_environment(url: str, region: str = DEFAULT_REGION) -> dict[str, str]:
@@ -74,14 +79,152 @@ def _server_class() -> type:
                 self._ip_address, self._port, app, True, request_handler=MotoRequestHandler
             )
             self._server_ready_event.set()
-            self._server.serve_forever()
+            # stop() waits for the loop to notice: werkzeug's default half second is paid by
+            # every command that stops a stack (`updraft dags test`, each test).
+            self._server.serve_forever(poll_interval=SHUTDOWN_POLL_SECONDS)
 
     return AtomicMotoServer
+
+
+_scope = threading.local()
+
+
+def _table_backup(table: Any, memo: dict[int, Any]) -> Any:
+    """What moto keeps of a table to roll a transaction back: the table with an item index of
+    its own, sharing every item but those the transaction names, which are copied. Items it
+    does not name it cannot change, and DynamoDB's requests run one at a time here. Anywhere
+    else a table is copied whole, as before."""
+    named = getattr(_scope, "named", None)
+    if named is None:
+        copied = table.__class__.__new__(table.__class__)
+        memo[id(table)] = copied
+        copied.__dict__.update(copy.deepcopy(table.__dict__, memo))
+        return copied
+    backup = copy.copy(table)
+    backup.items = type(table.items)(dict)
+    for hash_key, value in table.items.items():
+        backup.items[hash_key] = dict(value) if isinstance(value, dict) else value
+    for table_name, hash_key, range_key in named:
+        if table_name != table.name:
+            continue
+        item = table.get_item(hash_key, range_key) if range_key is not None or not table.has_range_key else None
+        if item is None:
+            continue
+        if range_key is not None:
+            backup.items[hash_key][range_key] = copy.deepcopy(item, memo)
+        else:
+            backup.items[hash_key] = copy.deepcopy(item, memo)
+    return backup
+
+
+def _named_items(backend: Any, transact_items: list[dict[str, Any]]) -> list[tuple[str, Any, Any]]:
+    from moto.dynamodb.models.dynamo_type import DynamoType
+
+    named = []
+    for entry in transact_items:
+        op = next(iter(entry.values()))
+        table = backend.tables.get(op.get("TableName"))
+        if table is None:
+            continue
+        key = op.get("Key") or op.get("Item") or {}
+        if table.hash_key_attr not in key:
+            continue
+        range_key = key.get(table.range_key_attr) if table.range_key_attr else None
+        named.append((table.name, DynamoType(key[table.hash_key_attr]),
+                      DynamoType(range_key) if range_key is not None else None))
+    return named
+
+
+class _PrefixedKeys:
+    """A bucket's keys as seen by one listing: only those under its prefix."""
+
+    def __init__(self, keys: Any, prefix: str) -> None:
+        self._keys = keys
+        self._prefix = prefix
+
+    def iterlists(self) -> Any:
+        return ((name, versions) for name, versions in self._keys.iterlists() if name.startswith(self._prefix))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._keys, name)
+
+
+class _PrefixedBucket:
+    def __init__(self, bucket: Any, prefix: str) -> None:
+        self._bucket = bucket
+        self.keys = _PrefixedKeys(bucket.keys, prefix)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._bucket, name)
+
+
+def _lighten_moto() -> None:
+    """Two requests that moto makes cost as much as everything stored, which turns a run of a
+    thousand tasks quadratic on the local stack (DynamoDB and S3 do neither):
+
+    - TransactWriteItems deep-copies every table it touches, to roll back on failure: the
+      backup copies only the items the transaction names (`_table_backup`);
+    - ListObjectVersions deep-copies every version of every key in the bucket before it
+      filters by prefix: the listing looks only at the keys under its prefix;
+    - ReceiveMessage checks each message's retention against the queue's attributes, all
+      of them, counts of the queue's messages included: it reads the retention period alone.
+
+    What the requests return is unchanged. A moto without these internals is left as it is."""
+    try:
+        from moto.dynamodb.models import DynamoDBBackend
+        from moto.dynamodb.models.table import Table as MotoTable
+        from moto.s3.models import S3Backend
+        from moto.sqs.models import SQSBackend
+    except ImportError:
+        return
+    if getattr(DynamoDBBackend, "_updraft_light", False) or not hasattr(DynamoDBBackend, "transact_write_items"):
+        return
+    transact = DynamoDBBackend.transact_write_items
+    list_versions = S3Backend.list_object_versions
+    get_bucket = S3Backend.get_bucket
+
+    def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> Any:
+        _scope.named = _named_items(self, transact_items)
+        try:
+            return transact(self, transact_items)
+        finally:
+            _scope.named = None
+
+    def list_object_versions(self: Any, bucket_name: str, *args: Any, **kwargs: Any) -> Any:
+        prefix = kwargs.get("prefix") or ""
+        _scope.listing = (bucket_name, prefix) if prefix else None
+        try:
+            return list_versions(self, bucket_name, *args, **kwargs)
+        finally:
+            _scope.listing = None
+
+    def get_bucket_for_listing(self: Any, bucket_name: str) -> Any:
+        bucket = get_bucket(self, bucket_name)
+        listing = getattr(_scope, "listing", None)
+        if listing is not None and listing[0] == bucket_name:
+            return _PrefixedBucket(bucket, listing[1])
+        return bucket
+
+    still_retained = SQSBackend.is_message_valid_based_on_retention_period
+
+    def is_message_valid_based_on_retention_period(self: Any, queue_name: str, message: Any) -> bool:
+        retention = getattr(self.get_queue(queue_name), "message_retention_period", None)
+        if retention is None:
+            return still_retained(self, queue_name, message)
+        return int(retention) + message.sent_timestamp / 1000 > time.time()
+
+    MotoTable.__deepcopy__ = _table_backup  # type: ignore[attr-defined]
+    SQSBackend.is_message_valid_based_on_retention_period = is_message_valid_based_on_retention_period  # type: ignore[method-assign]
+    DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
+    S3Backend.list_object_versions = list_object_versions  # type: ignore[method-assign]
+    S3Backend.get_bucket = get_bucket_for_listing  # type: ignore[method-assign]
+    DynamoDBBackend._updraft_light = True  # type: ignore[attr-defined]
 
 
 def start_moto(port: int | None = None) -> MotoHandle:
     """Start moto on 127.0.0.1, on a free port unless one is given."""
     ThreadedMotoServer = _server_class()  # the [local] extra; not needed in Lambda
+    _lighten_moto()
 
     # One log line per AWS call drowns the stack's own logs; keep werkzeug's warnings only.
     werkzeug = logging.getLogger("werkzeug")
