@@ -39,7 +39,6 @@ from updraft.models.states import FINISHED_STATES, DagRunState, TaskInstanceStat
 from updraft.models.outcome import Outcome, record, skip_plans
 from updraft.models.serialized import task_slot
 from updraft.models.taskinstance import advance
-from updraft.notifications.email import email_alert
 from updraft.store.bucket import dag_callback_log_key, log_key
 from updraft.store.keys import ti_pk
 from updraft.store.timers import timer_fields
@@ -210,11 +209,15 @@ def _finish_log(outcome: Outcome, task: Any, ti: TaskInstance, run: DagRun, cont
     elif outcome.state is TIS.SKIPPED:
         run_callbacks(task.on_skipped_callback, context, "on_skipped")
     elif outcome.retry_allowed and ti.retries_left(task.retries):
+        from updraft.notifications.email import email_alert  # a failing try's, not every worker's
+
         task_log.info("Marking task as UP_FOR_RETRY. dag_id=%s, task_id=%s, run_id=%s",
                       run.dag_id, ti.task_id, run.run_id)
         run_callbacks(task.on_retry_callback, context, "on_retry")
         email_alert(task, context, outcome.error, retry=True)  # email_on_retry, through SES
     else:
+        from updraft.notifications.email import email_alert
+
         task_log.info("Marking task as FAILED. dag_id=%s, task_id=%s, run_id=%s",
                       run.dag_id, ti.task_id, run.run_id)
         run_callbacks(task.on_failure_callback, context, "on_failure")
