@@ -11,6 +11,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -550,3 +551,31 @@ def test_local_stack_wires_the_template_events_to_the_functions(monkeypatch: pyt
         assert handlers["ApiFunction"].events[-1]["routeKey"] == "ANY /{proxy+}"
 
     assert dict(os.environ) == before
+
+
+def test_http_gateway_hands_its_handler_one_request_at_a_time() -> None:
+    """A browser's parallel requests reach the API as Lambda gives them to one execution
+    environment: never two at once (the resolver keeps the current request on its app)."""
+    inside: list[int] = []
+    overlaps: list[int] = []
+    lock = threading.Lock()
+
+    def handler(event: dict[str, Any]) -> dict[str, Any]:
+        with lock:
+            inside.append(1)
+            if len(inside) > 1:
+                overlaps.append(len(inside))
+        time.sleep(0.02)
+        with lock:
+            inside.pop()
+        return {"statusCode": 200, "body": "ok"}
+
+    server = HttpGateway(handler, port=0)
+    server.start()
+    try:
+        with ThreadPoolExecutor(8) as pool:
+            statuses = list(pool.map(lambda n: request(f"{server.url}/r{n}")[0], range(16)))
+    finally:
+        server.stop()
+    assert statuses == [200] * 16
+    assert overlaps == []

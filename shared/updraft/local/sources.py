@@ -407,6 +407,9 @@ class HttpGateway:
         self.server = ThreadingHTTPServer((host, port), _handler_class(self))
         self.server.daemon_threads = True
         self._thread: threading.Thread | None = None
+        # One execution environment: Lambda hands each one request at a time, and the API's
+        # resolver keeps the current request on its module-level app.
+        self._environment = threading.Lock()
 
     @property
     def url(self) -> str:
@@ -438,7 +441,9 @@ class HttpGateway:
             domain_name=next((v for k, v in headers if k.lower() == "host"), "localhost").rsplit(":", 1)[0],
         )
         try:
-            return to_http_response(self.invoke(event))
+            with self._environment:
+                result = self.invoke(event)
+            return to_http_response(result)
         except Exception:
             logger.exception("%s %s failed", method, target)
             return 500, [("content-type", "application/json")], b'{"message":"Internal Server Error"}'
