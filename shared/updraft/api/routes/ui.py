@@ -1,0 +1,273 @@
+"""The web UI's own data routes under `/ui` (as Airflow 3's private UI API): what a page
+needs in one request, read with the table's keys.
+
+GET /ui/dags                       the DAG list with each DAG's latest runs and task states
+GET /ui/grid/{dag_id}              runs × tasks, newest runs first, paged by an opaque cursor
+GET /ui/structure/{dag_id}         the graph of the latest version, or of a run's (`run_id`)
+GET /ui/gantt/{dag_id}/{run_id}    every try of every task instance of a run
+GET /ui/code/{dag_id}              the DAG file's source, at the version a run is pinned to
+
+Every read is a GetItem, a BatchGetItem or a Query on one partition, and a page's reads are
+bounded by its size: the DAG list reads the `DAG` partition once, then two queries per DAG on
+the page; the grid one query of runs and one per run on the page (docs/dynamodb.md)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from aws_lambda_powertools.event_handler.api_gateway import Router
+
+from updraft.api.auth import requires
+from updraft.api.errors import BadRequest, NotFound
+from updraft.api.grid import cells, state_counts, structure, task_rows
+from updraft.api.request import MAXIMUM_PAGE_LIMIT, Query, path_value, services
+from updraft.api.serializers import dag_json, dag_run_json, import_error_json, timestamp
+from updraft.models.records import DagRun
+from updraft.store import keys
+
+router = Router()
+
+UI_PAGE_LIMIT = 25
+LATEST_RUNS = 5
+# Reads of one page run side by side (boto3's clients are thread-safe).
+READ_THREADS = 8
+
+
+# -- the DAG list ---------------------------------------------------------------------
+@router.get("/dags")
+@requires("dag")
+def get_ui_dags() -> dict:
+    """DAGs ordered by id, filtered by `search` (a part of the id, any case), `tags` (any of
+    them) and `paused`, each with its 5 latest runs and its latest run's task states."""
+    query = Query.of(router)
+    limit = min(query.integer("limit", UI_PAGE_LIMIT, minimum=0), MAXIMUM_PAGE_LIMIT)
+    offset = query.integer("offset", 0, minimum=0)
+    search = (query.one("search") or "").strip().lower()
+    tags = set(query.many("tags"))
+    paused = query.boolean("paused")
+    svc = services(router)
+    errors = svc.dags.list_import_errors()
+    files_with_errors = {e["filename"] for e in errors}
+    dags = sorted(
+        (d for d in svc.dags.list_all()
+         if d.get("is_active", True)
+         and (not search or search in d["dag_id"].lower())
+         and (not tags or tags & set(d.get("tags") or []))
+         and (paused is None or bool(d.get("is_paused")) == paused)),
+        key=lambda d: d["dag_id"],
+    )
+    shown = dags[offset : offset + limit]
+    latest = _each(lambda d: _latest(svc, d["dag_id"]), shown)
+    return {
+        "dags": [
+            {**dag_json(dag, files_with_errors), "latest_dag_runs": [dag_run_json(r) for r in runs],
+             "latest_run_task_states": states}
+            for dag, (runs, states) in zip(shown, latest)
+        ],
+        "total_entries": len(dags),
+        "import_errors": [import_error_json(e) for e in errors],
+    }
+
+
+def _latest(svc: Any, dag_id: str) -> tuple[list[DagRun], dict[str, int]]:
+    """A DAG's latest runs, newest first, and its newest run's task instances by state."""
+    runs, _ = svc.runs.list(dag_id, limit=LATEST_RUNS)
+    if not runs:
+        return [], {}
+    return runs, state_counts(_ti_summaries(svc.table, dag_id, runs[0].run_id))
+
+
+# -- the grid -------------------------------------------------------------------------
+@router.get("/grid/<dag_id>")
+@requires("dag")
+def get_ui_grid(dag_id: str) -> dict:
+    """The DAG's runs (newest first, `limit` a page, `before` the cursor of the next page's
+    newest run) with one cell per task, and the rows: the latest version's tasks, then
+    those only the listed runs' versions have."""
+    dag_id = path_value(dag_id)
+    query = Query.of(router)
+    limit = min(query.integer("limit", UI_PAGE_LIMIT, minimum=1), MAXIMUM_PAGE_LIMIT)
+    before = _cursor_position(query.one("before"))
+    svc = services(router)
+    dag = _dag(svc, dag_id)
+    runs = _runs_before(svc, dag_id, before, limit + 1)  # one more: has it changed since, is there more
+    shown, older = runs[:limit], (runs[limit] if len(runs) > limit else None)
+    hashes = list(dict.fromkeys([dag["version_hash"], *(r.dag_version for r in shown)]))
+    versions = [v for v in (_version(svc, dag_id, h) for h in hashes if h) if v is not None]
+    rows = task_rows(versions)
+    items = _each(lambda r: _ti_summaries(svc.table, dag_id, r.run_id), shown)
+    dag_runs = []
+    for n, (run, found) in enumerate(zip(shown, items)):
+        previous = shown[n + 1] if n + 1 < len(shown) else older
+        dag_runs.append({
+            **dag_run_json(run), "dag_version": run.dag_version,
+            "version_changed": previous is not None and previous.dag_version != run.dag_version,
+            "task_instances": cells(found, rows),
+        })
+    return {"tasks": rows, "dag_runs": dag_runs,
+            "next": _cursor(shown[-1]) if older is not None and shown else None}
+
+
+def _cursor(run: DagRun) -> str:
+    """Names a run's place among the DAG's runs by date (the `by_date` index's sort key)."""
+    raw = json.dumps([run.run_after, run.run_id], separators=(",", ":"))
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def _cursor_position(cursor: str | None) -> str | None:
+    if not cursor:
+        return None
+    try:
+        run_after, run_id = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        return f"{run_after}#{run_id}"
+    except (ValueError, TypeError, binascii.Error):
+        raise BadRequest(f"Invalid cursor: {cursor!r}") from None
+
+
+def _runs_before(svc: Any, dag_id: str, position: str | None, count: int) -> list[DagRun]:
+    """Up to `count` of the DAG's runs, newest first, older than `position` if given."""
+    found: list[DagRun] = []
+    start: dict[str, Any] | None = None
+    while len(found) < count:
+        items, start = svc.table.query(
+            keys.run_pk(dag_id), index=keys.BY_DATE_INDEX, sk_name="lsi1sk", sk_below=position,
+            forward=False, limit=count - len(found), start_key=start,
+        )
+        found.extend(DagRun.from_item(i) for i in items)
+        if not start:
+            break
+    return found
+
+
+# -- the graph, the gantt chart and the code ------------------------------------------
+@router.get("/structure/<dag_id>")
+@requires("dag")
+def get_ui_structure(dag_id: str) -> dict:
+    """Tasks, groups and edges of the DAG's latest version, or of the one `run_id` ran."""
+    dag_id = path_value(dag_id)
+    svc = services(router)
+    dag = _dag(svc, dag_id)
+    run_id = Query.of(router).one("run_id")
+    version_hash = _run(svc, dag_id, run_id).dag_version if run_id else dag["version_hash"]
+    serialized = _version(svc, dag_id, version_hash)
+    if serialized is None:
+        raise NotFound(f"The Dag with ID: `{dag_id}` has no serialized version `{version_hash}`")
+    return structure(serialized)
+
+
+@router.get("/gantt/<dag_id>/<run_id>")
+@requires("dag")
+def get_ui_gantt(dag_id: str, run_id: str) -> dict:
+    """Every try of the run's task instances: the earlier ones (`TIH#`), then the current
+    one (unless it waits to retry: that try is recorded already), in the run's task order."""
+    from updraft.models.states import TaskInstanceState
+
+    dag_id, run_id = path_value(dag_id), path_value(run_id)
+    svc = services(router)
+    run = _run(svc, dag_id, run_id)
+    current, history = _each(lambda pk: list(svc.table.query_all(pk)),
+                             [keys.ti_pk(dag_id, run_id), keys.ti_history_pk(dag_id, run_id)])
+    expanded = {i["sk"].rpartition("#")[0] for i in current if not i["sk"].endswith("#-1")}
+    tries: dict[tuple[str, int, int], dict[str, Any]] = {}
+    for item in history:
+        tries[(item["task_id"], int(item["map_index"]), int(item["try_number"]))] = item
+    for item in current:
+        task_id, _, map_index = item["sk"].rpartition("#")
+        if map_index == "-1" and task_id in expanded:
+            continue  # a mapped task's decision, not a try
+        if item.get("state") == str(TaskInstanceState.UP_FOR_RETRY):
+            continue
+        tries.setdefault((task_id, int(map_index), int(item.get("try_number") or 0)), item)
+    serialized = _version(svc, dag_id, run.dag_version) if run.dag_version else None
+    order = {t["task_id"]: n for n, t in enumerate((serialized or {}).get("tasks") or [])}
+    ordered = sorted(tries, key=lambda k: (order.get(k[0], len(order)), k[0], k[1], k[2]))
+    return {"dag_run": dag_run_json(run), "tries": [_try_json(*k, tries[k]) for k in ordered]}
+
+
+def _try_json(task_id: str, map_index: int, try_number: int, item: dict[str, Any]) -> dict[str, Any]:
+    state = item.get("state")
+    return {"task_id": task_id, "map_index": map_index, "try_number": try_number,
+            "state": None if state in (None, "none") else str(state),
+            "queued_at": timestamp(item.get("queued_at")), "start_date": timestamp(item.get("start_date")),
+            "end_date": timestamp(item.get("end_date"))}
+
+
+@router.get("/code/<dag_id>")
+@requires("dag")
+def get_ui_code(dag_id: str) -> dict:
+    """The DAG file's source at the S3 version the run `run_id` is pinned to (its bundle
+    manifest), else at the version the DAG was last parsed from."""
+    dag_id = path_value(dag_id)
+    svc = services(router)
+    dag = _dag(svc, dag_id)
+    run_id = Query.of(router).one("run_id")
+    if run_id:
+        run = _run(svc, dag_id, run_id)
+        fileloc = run.fileloc or dag.get("fileloc") or ""
+        s3_version = run.bundle_manifest.get(fileloc) or run.bundle_version
+        version_hash, bundle_version = run.dag_version, run.bundle_version
+    else:
+        fileloc = dag.get("fileloc") or ""
+        s3_version = (dag.get("bundle_manifest") or {}).get(fileloc) or dag.get("bundle_version")
+        version_hash, bundle_version = dag.get("version_hash"), dag.get("bundle_version")
+    body = svc.bucket.get(fileloc, s3_version) if fileloc else None
+    if body is None:
+        raise NotFound(f"The source of Dag `{dag_id}` was not found at `{fileloc}`")
+    return {"dag_id": dag_id, "fileloc": fileloc, "version": version_hash, "bundle_version": bundle_version,
+            "run_id": run_id or None, "content": body.decode("utf-8", errors="replace")}
+
+
+# -- reads ----------------------------------------------------------------------------
+def _dag(svc: Any, dag_id: str) -> dict[str, Any]:
+    dag = svc.dags.get(dag_id)
+    if dag is None:
+        raise NotFound(f"The Dag with ID: `{dag_id}` was not found")
+    return dag
+
+
+def _run(svc: Any, dag_id: str, run_id: str) -> DagRun:
+    run = svc.runs.get(dag_id, run_id)
+    if run is None:
+        raise NotFound(f"The DagRun with dag_id: `{dag_id}` and run_id: `{run_id}` was not found")
+    return run
+
+
+def _version(svc: Any, dag_id: str, version_hash: str) -> dict[str, Any] | None:
+    """A serialized version (read once per process: versions never change)."""
+    try:
+        return svc.serialized_dag(dag_id, version_hash)
+    except LookupError:
+        return None
+
+
+def _ti_summaries(table: Any, dag_id: str, run_id: str) -> list[dict[str, Any]]:
+    """What the grid shows of a run's task instances: `sk`, `state`, `try_number` and
+    `map_length` of each (one Query of the run's partition, projected)."""
+    from updraft.store.codec import from_item
+
+    kwargs: dict[str, Any] = {
+        "TableName": table.name,
+        "KeyConditionExpression": "#pk = :pk",
+        "ProjectionExpression": "sk, #st, try_number, map_length",
+        "ExpressionAttributeNames": {"#pk": "pk", "#st": "state"},
+        "ExpressionAttributeValues": {":pk": {"S": keys.ti_pk(dag_id, run_id)}},
+    }
+    out: list[dict[str, Any]] = []
+    while True:
+        resp = table.client.query(**kwargs)
+        out.extend(from_item(i) for i in resp.get("Items", []))
+        if not resp.get("LastEvaluatedKey"):
+            return out
+        kwargs["ExclusiveStartKey"] = resp["LastEvaluatedKey"]
+
+
+def _each(read: Any, values: list[Any]) -> list[Any]:
+    """`read` of each value, side by side, in order."""
+    if len(values) <= 1:
+        return [read(v) for v in values]
+    with ThreadPoolExecutor(max_workers=min(READ_THREADS, len(values))) as pool:
+        return list(pool.map(read, values))
