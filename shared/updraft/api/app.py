@@ -1,5 +1,6 @@
 """The API Lambda's resolver: Airflow 3's public REST API under `/api/v2`, its login at
-`/auth/token`, and the OpenAPI document at `/openapi.json`.
+`/auth/token`, the OpenAPI document at `/openapi.json`, and the web UI (its pages, its
+assets under `/static`, its data routes under `/ui`).
 
 Building it is all that happens at import: routes register, and what they need (the
 services, pydantic and the request models, the engine) loads on first use. A request is
@@ -30,6 +31,7 @@ from updraft.api.routes import (
     login,
     monitor,
     task_instances,
+    ui,
     variables,
     xcoms,
 )
@@ -63,6 +65,7 @@ class Resolver(APIGatewayHttpResolver):
 app = Resolver()
 app.use(middlewares=[auth_middleware])
 app.include_router(login.router, prefix="/auth")
+app.include_router(ui.router, prefix="/ui")
 # XComs before task instances: a path's first matching pattern wins, and
 # `…/{task_id}/xcomEntries` must not be read as `…/{task_id}/{map_index}`.
 for _routes in (monitor, dags, dag_runs, xcoms, task_instances, variables, connections, import_errors):
@@ -117,7 +120,22 @@ def _bad_request(err: Exception) -> Response:
 
 @app.not_found
 def _no_route(err: NotFoundError) -> Response:
+    """The web UI's page for any other GET (its own router draws the page); else a JSON 404."""
+    from updraft.api import web
+
+    event = app.current_event
+    if event.http_method == "GET" and web.is_page(event.path):
+        return web.page()
     return error(404, "Not Found")
+
+
+@app.get("/static/<name>", include_in_schema=False)
+@public
+def get_static(name: str) -> Any:
+    """The web UI's scripts, styles and icons."""
+    from updraft.api import web
+
+    return web.asset(name) or error(404, "Not Found")
 
 
 @app.exception_handler(Exception)
