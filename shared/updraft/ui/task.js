@@ -13,7 +13,7 @@ export async function render({ root, params: [dagId, runId, taskId], query, setQ
   let tryNumber = query.has("try") ? Number(query.get("try")) : null;
   const base = tiPath(dagId, runId, taskId);
 
-  const run = await get(runPath(dagId, runId));
+  let run = await get(runPath(dagId, runId));
   let instances = (await get(`${runPath(dagId, runId)}/taskInstances${qs({ task_id: taskId, limit: 100 })}`)).task_instances;
   if (!instances.length) throw new Error(`Task ${taskId} is not in run ${runId}`);
   const mapped = instances.some((i) => i.map_index >= 0);
@@ -132,7 +132,10 @@ export async function render({ root, params: [dagId, runId, taskId], query, setQ
   };
 
   async function refresh() {
-    instances = (await get(`${runPath(dagId, runId)}/taskInstances${qs({ task_id: taskId, limit: 100 })}`)).task_instances;
+    [run, instances] = await Promise.all([
+      get(runPath(dagId, runId)),
+      get(`${runPath(dagId, runId)}/taskInstances${qs({ task_id: taskId, limit: 100 })}`).then((b) => b.task_instances),
+    ]);
     await loadInstance();
     drawHead();
     drawPicker();
@@ -143,7 +146,7 @@ export async function render({ root, params: [dagId, runId, taskId], query, setQ
   await refresh();
   return {
     refresh,
-    live: () => (ti && ACTIVE.has(ti.state)) || (mapped && instances.some((i) => ACTIVE.has(i.state))),
+    live: () => ACTIVE.has(run.state) || (ti && ACTIVE.has(ti.state)) || instances.some((i) => ACTIVE.has(i.state)),
     interval: 2000,
   };
 }
