@@ -16,7 +16,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
 
@@ -270,3 +270,128 @@ def test_a_viewer_sees_no_buttons_that_change_anything(page: Any, node: Standalo
     page.click('tr[data-dag-id="example_etl"] a >> text=example_etl')
     page.wait_for_selector("table.grid")
     assert page.locator("button:has-text('Trigger')").count() == 0
+
+
+VERSIONED_DAG = '''\
+from datetime import datetime
+
+from updraft import DAG, task, task_group
+
+with DAG("ui_versions", schedule=None, start_date=datetime(2024, 1, 1), tags=["ui"]):
+    @task
+    def regions():
+        return ["eu", "us", "apac"]
+
+    @task
+    def load(region):
+        return region.upper()
+
+    @task_group
+    def reporting(values):
+        @task
+        def summarize(values):
+            return sorted(values)
+
+        @task
+        def publish(summary):
+            print(summary)
+
+        return publish(summarize(values))
+
+    done = reporting(load.expand(region=regions()))
+'''
+SECOND_VERSION = VERSIONED_DAG + '''
+    # version 2: tell someone
+    @task
+    def notify():
+        print("published")
+
+    done >> notify()
+'''
+
+
+def run_to_success(node: Standalone, dag_id: str) -> str:
+    status, run = node.api("POST", f"/dags/{dag_id}/dagRuns", {"logical_date": None})
+    assert status == 200, run
+    _wait(lambda: node.api("GET", f"/dags/{dag_id}/dagRuns/{run['dag_run_id']}")[1]["state"] == "success",
+          60, f"{dag_id} to succeed")
+    return str(run["dag_run_id"])
+
+
+def test_each_run_shows_the_dag_version_it_ran(page: Any, node: Standalone, tmp_path: Path) -> None:
+    path = tmp_path / "ui_versions.py"
+    path.write_text(VERSIONED_DAG)
+    assert node.cli("dags", "upload", str(path)).returncode == 0
+    _wait(lambda: node.api("GET", "/dags/ui_versions")[0] == 200, 30, "the DAG")
+    assert node.api("PATCH", "/dags/ui_versions", {"is_paused": False})[0] == 200
+    old = run_to_success(node, "ui_versions")
+    path.write_text(SECOND_VERSION)
+    assert node.cli("dags", "upload", str(path)).returncode == 0
+    _wait(lambda: "notify" in str(node.request("GET", "/ui/structure/ui_versions", None,
+                                               {"Authorization": f"Bearer {node.token}"})[1]),
+          30, "the new version")
+    new = run_to_success(node, "ui_versions")
+
+    log_in(page, node)
+    page.goto("/dags/ui_versions")
+    page.wait_for_selector("table.grid")
+    assert page.locator("th.run-col.version-changed").count() == 1
+    assert page.get_attribute("th.run-col.version-changed", "data-run-id") == new
+    expect(page.locator(".banner.info")).to_contain_text("DAG code changed before")
+    # The grid's rows are the latest version's, with the group and the mapped task's count.
+    assert page.locator('tr[data-task-id="reporting"] .group-toggle').count() == 1
+    assert page.get_attribute(f'a.square[data-run-id="{new}"][data-task-id="load"] .map-count', "class") is not None
+    assert page.locator(f'a.square[data-run-id="{new}"][data-task-id="notify"]').count() == 1
+    assert page.locator(f'a.square[data-run-id="{old}"][data-task-id="notify"][data-state="none"]').count() == 1
+
+    page.goto(f"/dags/ui_versions?tab=graph&run_id={quote(old, safe='')}")
+    page.wait_for_selector('svg .group[data-group-id="reporting"]')
+    assert page.locator('svg .node[data-task-id="notify"]').count() == 0
+    page.goto(f"/dags/ui_versions?tab=code&run_id={quote(old, safe='')}")
+    expect(page.locator(".code-view .banner.info")).to_contain_text("earlier version")
+    assert "version 2" not in page.text_content(".source")
+    page.goto(f"/dags/ui_versions?tab=graph&run_id={quote(new, safe='')}")
+    page.wait_for_selector('svg .node[data-task-id="notify"][data-state="success"]')
+    shot(page, "graph")
+    page.goto(f"/dags/ui_versions?run_id={quote(new, safe='')}")
+    page.wait_for_selector("table.grid")
+    shot(page, "grid_versions")
+
+
+def test_connections_keep_their_password_secret(page: Any, node: Standalone, tmp_path: Path) -> None:
+    log_in(page, node)
+    page.click("a.nav-item:has-text('Connections')")
+    page.click("button:has-text('Add connection')")
+    page.fill(".dialog input[name=connection_id]", "ui_warehouse")
+    page.fill(".dialog input[name=conn_type]", "postgres")
+    page.fill(".dialog input[name=host]", "db.internal")
+    page.fill(".dialog input[name=login]", "etl")
+    page.fill(".dialog input[name=password]", "pg-s3cret")
+    page.fill(".dialog input[name=port]", "5432")
+    page.fill(".dialog textarea[name=extra]", '{"sslmode": "require"')
+    page.click(".dialog button:has-text('Save')")
+    expect(page.locator(".dialog .dialog-error")).to_contain_text("extra is not valid JSON")
+    page.fill(".dialog textarea[name=extra]", '{"sslmode": "require"}')
+    page.click(".dialog button:has-text('Save')")
+    row = page.locator('tr[data-connection-id="ui_warehouse"]')
+    expect(row).to_contain_text("***")
+    assert "pg-s3cret" not in page.content()
+
+    row.locator("button:has-text('Edit')").click()
+    page.fill(".dialog input[name=description]", "the warehouse")
+    page.click(".dialog button:has-text('Save')")  # the password field left empty: kept
+    expect(row).to_contain_text("the warehouse")
+    expect(row).to_contain_text("***")
+    got = node.api("GET", "/connections/ui_warehouse")[1]
+    assert (got["password"], got["host"], got["port"], got["description"]) == ("***", "db.internal", 5432, "the warehouse")
+
+    upload = tmp_path / "connections.json"
+    upload.write_text(json.dumps({"ui_api": {"conn_type": "http", "host": "api.example.com", "extra": {"timeout": 5}}}))
+    page.set_input_files("input[type=file]", str(upload))
+    page.click(".dialog button:has-text('Import')")
+    expect(page.locator('tr[data-connection-id="ui_api"]')).to_contain_text("api.example.com")
+    with page.expect_download() as download:
+        page.click("button:has-text('Export JSON')")
+    exported = json.loads(Path(download.value.path()).read_text())
+    assert exported["ui_warehouse"]["host"] == "db.internal" and "password" not in exported["ui_warehouse"]
+    assert json.loads(exported["ui_api"]["extra"]) == {"timeout": 5}
