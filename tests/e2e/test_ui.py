@@ -84,6 +84,8 @@ def page(browser: Any, node: Standalone) -> Iterator[Any]:
     tab = context.new_page()
     errors: list[str] = []
     tab.on("pageerror", lambda err: errors.append(str(err)))
+    tab.on("console", lambda msg: msg.type == "error" and "Content Security Policy" in msg.text
+           and errors.append(msg.text))
     yield tab
     context.close()
     assert errors == [], f"the page's scripts failed: {errors}"
@@ -137,16 +139,16 @@ def test_dag_list_searches_filters_and_shows_import_errors(page: Any, node: Stan
     shot(page, "dags")
 
     page.fill("input.search", "FAN_out")
-    page.wait_for_function("document.querySelectorAll('tr[data-dag-id]').length === 1")
+    expect(page.locator("tr[data-dag-id]")).to_have_count(1)
     assert page.get_attribute("tr[data-dag-id]", "data-dag-id") == "example_fan_out_fan_in"
     assert "search=FAN_out" in page.url
     page.fill("input.search", "")
     page.click('tr[data-dag-id="example_etl"] .tags button:has-text("etl")')
-    page.wait_for_function("document.querySelectorAll('tr[data-dag-id]').length === 1")
+    expect(page.locator("tr[data-dag-id]")).to_have_count(1)
     assert page.get_attribute("tr[data-dag-id]", "data-dag-id") == "example_etl"
     page.click("button.chip.active")  # the tag filter, removed
     page.click("button[data-paused=true]")
-    page.wait_for_function("document.querySelectorAll('tr[data-dag-id]').length >= 3")
+    expect(page.locator("tr[data-dag-id]")).to_have_count(3)  # all three are paused
 
 
 def test_trigger_watch_the_grid_read_the_log_clear_and_run_again(page: Any, node: Standalone) -> None:
@@ -172,11 +174,7 @@ def test_trigger_watch_the_grid_read_the_log_clear_and_run_again(page: Any, node
     assert node.api("GET", f"/dags/example_fan_out_fan_in/dagRuns/{run_id}")[1]["conf"] == {"who": "ui"}
 
     # The grid fills in as the tasks finish, without reloading the page.
-    page.wait_for_function(
-        """runId => {
-            const cells = [...document.querySelectorAll('a.square')].filter(c => c.dataset.runId === runId);
-            return cells.length === 6 && cells.every(c => c.dataset.state === 'success');
-        }""", arg=run_id)
+    expect(page.locator(f'a.square[data-run-id="{run_id}"][data-state="success"]')).to_have_count(6)
     assert page.evaluate("window.stayedOnThePage") is True
     shot(page, "grid")
 
@@ -212,13 +210,13 @@ def test_trigger_watch_the_grid_read_the_log_clear_and_run_again(page: Any, node
     listed = page.text_content(".dialog .affected")
     assert "count_eu" in listed and "summarize" in listed and "count_us" not in listed  # downstream included
     page.uncheck(".dialog input[name=include_downstream]")
-    page.wait_for_function("!document.querySelector('.dialog .affected').textContent.includes('summarize')")
+    expect(page.locator(".dialog .affected")).not_to_contain_text("summarize")
     page.click(".dialog button:has-text('Clear')")
     page.wait_for_selector("button.try:has-text('2')")
     page.wait_for_selector('.ti-page .title-row .badge[data-state="success"]')
     assert node.api("GET", f"/dags/example_fan_out_fan_in/dagRuns/{run_id}/taskInstances/count_eu")[1]["try_number"] == 2
     page.click("button.try:has-text('2')")
-    page.wait_for_function("document.querySelector('pre.log') && document.querySelector('pre.log').textContent.includes('try=2')")
+    expect(page.locator("pre.log")).to_contain_text("try=2")
 
     # Mark failed: the dry run lists the task, then the state is taken.
     page.click("button:has-text('Mark failed')")

@@ -76,3 +76,10 @@ def test_unknown_api_addresses_stay_json_404s(path: str) -> None:
     response = get(path)
     assert response["statusCode"] == 404
     assert content_type(response).startswith("application/json")
+
+
+def test_the_page_runs_only_its_own_scripts() -> None:
+    headers = get("/")["headers"]
+    assert "default-src 'self'" in headers["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
+    assert headers["X-Content-Type-Options"] == "nosniff"
