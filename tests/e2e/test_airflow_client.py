@@ -7,15 +7,13 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
 import pytest
 
-from tests.e2e.test_standalone import ROOT, Standalone, _free_port, _wait
+from tests.e2e.test_standalone import Standalone, running
 
 client = pytest.importorskip("airflow_client.client")
 
@@ -24,23 +22,8 @@ T = TypeVar("T")
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Standalone]:
-    home = tmp_path_factory.mktemp("client_home")
-    node = Standalone(home, _free_port())
-    node.env["ORDERS_DB"] = str(home / "orders.sqlite")
-    log = open(home / "standalone.log", "w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "updraft.cli.main", "standalone", "--port", str(node.port), "--tick", "1"],
-        stdout=log, stderr=subprocess.STDOUT, env=node.env, cwd=ROOT,
-    )
-    try:
-        _wait(lambda: proc.poll() is None and node.api("GET", "/monitor/health")[0] == 200, 60, "the API")
-        _wait(lambda: len(node.api("GET", "/dags")[1]["dags"]) >= 3, 60, "the example DAGs")
+    with running(tmp_path_factory.mktemp("client_home")) as node:
         yield node
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
-        log.close()
-        print((home / "standalone.log").read_text()[-5000:])
 
 
 @pytest.fixture(scope="module")

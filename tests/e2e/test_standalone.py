@@ -11,6 +11,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -80,15 +81,15 @@ class Standalone:
                               text=True, env=self.env, cwd=ROOT, timeout=120)
 
 
-@pytest.fixture(scope="module")
-def standalone(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Standalone]:
-    home = tmp_path_factory.mktemp("home")
-    port = _free_port()
-    node = Standalone(home, port)
+@contextmanager
+def running(home: Path, *args: str) -> Iterator[Standalone]:
+    """`updraft standalone --tick 1 ARGS` in a process of its own, once its API answers and
+    the DAG files are parsed; its log is printed when it stops."""
+    node = Standalone(home, _free_port())
     node.env["ORDERS_DB"] = str(home / "orders.sqlite")
     log = open(home / "standalone.log", "w")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "updraft.cli.main", "standalone", "--port", str(port), "--tick", "1"],
+        [sys.executable, "-m", "updraft.cli.main", "standalone", "--port", str(node.port), "--tick", "1", *args],
         stdout=log, stderr=subprocess.STDOUT, env=node.env, cwd=ROOT,
     )
     try:
@@ -100,6 +101,12 @@ def standalone(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Standalone]
         proc.wait(timeout=30)
         log.close()
         print((home / "standalone.log").read_text()[-5000:])
+
+
+@pytest.fixture(scope="module")
+def standalone(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Standalone]:
+    with running(tmp_path_factory.mktemp("home")) as node:
+        yield node
 
 
 def test_cli_lists_the_example_dags(standalone: Standalone) -> None:

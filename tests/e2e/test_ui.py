@@ -11,8 +11,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,7 +18,7 @@ from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
 
-from tests.e2e.test_standalone import ROOT, Standalone, _free_port, _wait
+from tests.e2e.test_standalone import ROOT, Standalone, _wait, running
 
 CHROMIUM = os.environ.get("UPDRAFT_CHROMIUM", "/usr/bin/chromium")
 # Chromium's own network use is refused on a closed machine; these keep it to the page.
@@ -40,27 +38,11 @@ def node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Standalone]:
     dags = home / "dags"
     shutil.copytree(ROOT / "examples" / "dags", dags)
     (dags / "broken_dag.py").write_text(BROKEN_DAG)
-    port = _free_port()
-    standalone = Standalone(home, port)
-    standalone.env["ORDERS_DB"] = str(home / "orders.sqlite")
-    log = open(home / "standalone.log", "w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "updraft.cli.main", "standalone", "--port", str(port), "--tick", "1",
-         "--dags-folder", str(dags)],
-        stdout=log, stderr=subprocess.STDOUT, env=standalone.env, cwd=ROOT,
-    )
-    try:
-        _wait(lambda: proc.poll() is None and standalone.api("GET", "/monitor/health")[0] == 200, 60, "the API")
-        _wait(lambda: len(standalone.api("GET", "/dags")[1]["dags"]) >= 3, 60, "the example DAGs")
+    with running(home, "--dags-folder", str(dags)) as standalone:
         _wait(lambda: standalone.api("GET", "/importErrors")[1]["total_entries"] >= 1, 60, "the import error")
         done = standalone.cli("users", "create", "--username", "vic", "--role", "viewer", "--password", "viewer-password")
         assert done.returncode == 0, done.stderr
         yield standalone
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
-        log.close()
-        print((home / "standalone.log").read_text()[-5000:])
 
 
 @pytest.fixture(scope="module")
