@@ -28,11 +28,28 @@ from updraft.api.request import MAXIMUM_PAGE_LIMIT, Query, path_value, services
 from updraft.api.serializers import dag_json, dag_run_json, import_error_json, timestamp
 from updraft.models.records import DagRun
 from updraft.store import keys
+from updraft.store.codec import from_item
 
 router = Router()
 
 UI_PAGE_LIMIT = 25
 LATEST_RUNS = 5
+# What the UI reads of each item, and all that DynamoDB sends back: a DAG's record and each of
+# its runs also carry the DAG folder's manifest, which grows with the number of files.
+DAG_FILTER_ATTRS = ("sk", "tags", "is_paused", "is_active")
+DAG_ATTRS = (
+    "sk", "dag_id", "is_paused", "is_active", "last_parsed_time", "bundle_version", "fileloc",
+    "description", "timetable", "timetable_summary", "timetable_description", "tags",
+    "max_active_tasks", "max_active_runs", "next_dagrun", "next_dagrun_data_interval_start",
+    "next_dagrun_data_interval_end", "next_dagrun_create_after", "owners", "version_hash",
+)
+RUN_ATTRS = (
+    "sk", "lsi1sk", "dag_id", "run_id", "run_type", "state", "logical_date", "data_interval_start",
+    "data_interval_end", "run_after", "conf", "dag_version", "fileloc", "bundle_version", "queued_at",
+    "start_date", "end_date", "note", "triggered_by", "backfill_id",
+)
+TI_CELL_ATTRS = ("sk", "state", "try_number", "map_length")
+TRY_ATTRS = ("sk", "task_id", "map_index", "try_number", "state", "queued_at", "start_date", "end_date")
 # Reads of one page run side by side (boto3's clients are thread-safe).
 READ_THREADS = 8
 
@@ -52,15 +69,16 @@ def get_ui_dags() -> dict:
     svc = services(router)
     errors = svc.dags.list_import_errors()
     files_with_errors = {e["filename"] for e in errors}
-    dags = sorted(
-        (d for d in svc.dags.list_all()
-         if d.get("is_active", True)
-         and (not search or search in d["dag_id"].lower())
-         and (not tags or tags & set(d.get("tags") or []))
-         and (paused is None or bool(d.get("is_paused")) == paused)),
-        key=lambda d: d["dag_id"],
+    matching = sorted(
+        d["sk"] for d in _query(svc.table, keys.DAG_PK, DAG_FILTER_ATTRS)
+        if d.get("is_active", True)
+        and (not search or search in d["sk"].lower())
+        and (not tags or tags & set(d.get("tags") or []))
+        and (paused is None or bool(d.get("is_paused")) == paused)
     )
-    shown = dags[offset : offset + limit]
+    page = matching[offset : offset + limit]
+    found = {d["dag_id"]: d for d in _batch_get(svc.table, [keys.dag_key(i) for i in page], DAG_ATTRS)}
+    shown = [found[i] for i in page if i in found]
     latest = _each(lambda d: _latest(svc, d["dag_id"]), shown)
     return {
         "dags": [
@@ -68,17 +86,17 @@ def get_ui_dags() -> dict:
              "latest_run_task_states": states}
             for dag, (runs, states) in zip(shown, latest)
         ],
-        "total_entries": len(dags),
+        "total_entries": len(matching),
         "import_errors": [import_error_json(e) for e in errors],
     }
 
 
 def _latest(svc: Any, dag_id: str) -> tuple[list[DagRun], dict[str, int]]:
     """A DAG's latest runs, newest first, and its newest run's task instances by state."""
-    runs, _ = svc.runs.list(dag_id, limit=LATEST_RUNS)
+    runs = _runs_before(svc.table, dag_id, None, LATEST_RUNS)
     if not runs:
         return [], {}
-    return runs, state_counts(_ti_summaries(svc.table, dag_id, runs[0].run_id))
+    return runs, state_counts(_query(svc.table, keys.ti_pk(dag_id, runs[0].run_id), TI_CELL_ATTRS))
 
 
 # -- the grid -------------------------------------------------------------------------
@@ -94,12 +112,12 @@ def get_ui_grid(dag_id: str) -> dict:
     before = _cursor_position(query.one("before"))
     svc = services(router)
     dag = _dag(svc, dag_id)
-    runs = _runs_before(svc, dag_id, before, limit + 1)  # one more: has it changed since, is there more
+    runs = _runs_before(svc.table, dag_id, before, limit + 1)  # one more: has it changed since, is there more
     shown, older = runs[:limit], (runs[limit] if len(runs) > limit else None)
     hashes = list(dict.fromkeys([dag["version_hash"], *(r.dag_version for r in shown)]))
     versions = [v for v in (_version(svc, dag_id, h) for h in hashes if h) if v is not None]
     rows = task_rows(versions)
-    items = _each(lambda r: _ti_summaries(svc.table, dag_id, r.run_id), shown)
+    items = _each(lambda r: _query(svc.table, keys.ti_pk(dag_id, r.run_id), TI_CELL_ATTRS), shown)
     dag_runs = []
     for n, (run, found) in enumerate(zip(shown, items)):
         previous = shown[n + 1] if n + 1 < len(shown) else older
@@ -128,19 +146,11 @@ def _cursor_position(cursor: str | None) -> str | None:
         raise BadRequest(f"Invalid cursor: {cursor!r}") from None
 
 
-def _runs_before(svc: Any, dag_id: str, position: str | None, count: int) -> list[DagRun]:
+def _runs_before(table: Any, dag_id: str, position: str | None, count: int) -> list[DagRun]:
     """Up to `count` of the DAG's runs, newest first, older than `position` if given."""
-    found: list[DagRun] = []
-    start: dict[str, Any] | None = None
-    while len(found) < count:
-        items, start = svc.table.query(
-            keys.run_pk(dag_id), index=keys.BY_DATE_INDEX, sk_name="lsi1sk", sk_below=position,
-            forward=False, limit=count - len(found), start_key=start,
-        )
-        found.extend(DagRun.from_item(i) for i in items)
-        if not start:
-            break
-    return found
+    items = _query(table, keys.run_pk(dag_id), RUN_ATTRS, index=keys.BY_DATE_INDEX, sk_name="lsi1sk",
+                   sk_below=position, forward=False, limit=count)
+    return [DagRun.from_item(i) for i in items]
 
 
 # -- the graph, the gantt chart and the code ------------------------------------------
@@ -169,7 +179,7 @@ def get_ui_gantt(dag_id: str, run_id: str) -> dict:
     dag_id, run_id = path_value(dag_id), path_value(run_id)
     svc = services(router)
     run = _run(svc, dag_id, run_id)
-    current, history = _each(lambda pk: list(svc.table.query_all(pk)),
+    current, history = _each(lambda pk: _query(svc.table, pk, TRY_ATTRS),
                              [keys.ti_pk(dag_id, run_id), keys.ti_history_pk(dag_id, run_id)])
     expanded = {i["sk"].rpartition("#")[0] for i in current if not i["sk"].endswith("#-1")}
     tries: dict[tuple[str, int, int], dict[str, Any]] = {}
@@ -199,8 +209,8 @@ def _try_json(task_id: str, map_index: int, try_number: int, item: dict[str, Any
 @router.get("/code/<dag_id>")
 @requires("dag")
 def get_ui_code(dag_id: str) -> dict:
-    """The DAG file's source at the S3 version the run `run_id` is pinned to (its bundle
-    manifest), else at the version the DAG was last parsed from."""
+    """The DAG file's source at the S3 version the run `run_id` is pinned to, else at the
+    version the DAG was last parsed from."""
     dag_id = path_value(dag_id)
     svc = services(router)
     dag = _dag(svc, dag_id)
@@ -208,13 +218,12 @@ def get_ui_code(dag_id: str) -> dict:
     if run_id:
         run = _run(svc, dag_id, run_id)
         fileloc = run.fileloc or dag.get("fileloc") or ""
-        s3_version = run.bundle_manifest.get(fileloc) or run.bundle_version
         version_hash, bundle_version = run.dag_version, run.bundle_version
     else:
         fileloc = dag.get("fileloc") or ""
-        s3_version = (dag.get("bundle_manifest") or {}).get(fileloc) or dag.get("bundle_version")
         version_hash, bundle_version = dag.get("version_hash"), dag.get("bundle_version")
-    body = svc.bucket.get(fileloc, s3_version) if fileloc else None
+    # The bundle version is the DAG file's S3 version (its entry in the bundle manifest).
+    body = svc.bucket.get(fileloc, bundle_version) if fileloc else None
     if body is None:
         raise NotFound(f"The source of Dag `{dag_id}` was not found at `{fileloc}`")
     return {"dag_id": dag_id, "fileloc": fileloc, "version": version_hash, "bundle_version": bundle_version,
@@ -223,17 +232,17 @@ def get_ui_code(dag_id: str) -> dict:
 
 # -- reads ----------------------------------------------------------------------------
 def _dag(svc: Any, dag_id: str) -> dict[str, Any]:
-    dag = svc.dags.get(dag_id)
+    dag = _get(svc.table, keys.dag_key(dag_id), DAG_ATTRS)
     if dag is None:
         raise NotFound(f"The Dag with ID: `{dag_id}` was not found")
     return dag
 
 
 def _run(svc: Any, dag_id: str, run_id: str) -> DagRun:
-    run = svc.runs.get(dag_id, run_id)
-    if run is None:
+    item = _get(svc.table, keys.run_key(dag_id, run_id), RUN_ATTRS)
+    if item is None:
         raise NotFound(f"The DagRun with dag_id: `{dag_id}` and run_id: `{run_id}` was not found")
-    return run
+    return DagRun.from_item(item)
 
 
 def _version(svc: Any, dag_id: str, version_hash: str) -> dict[str, Any] | None:
@@ -244,25 +253,62 @@ def _version(svc: Any, dag_id: str, version_hash: str) -> dict[str, Any] | None:
         return None
 
 
-def _ti_summaries(table: Any, dag_id: str, run_id: str) -> list[dict[str, Any]]:
-    """What the grid shows of a run's task instances: `sk`, `state`, `try_number` and
-    `map_length` of each (one Query of the run's partition, projected)."""
-    from updraft.store.codec import from_item
+def _projection(attrs: tuple[str, ...]) -> dict[str, Any]:
+    names = {f"#a{n}": name for n, name in enumerate(attrs)}
+    return {"ProjectionExpression": ", ".join(names), "ExpressionAttributeNames": names}
 
-    kwargs: dict[str, Any] = {
-        "TableName": table.name,
-        "KeyConditionExpression": "#pk = :pk",
-        "ProjectionExpression": "sk, #st, try_number, map_length",
-        "ExpressionAttributeNames": {"#pk": "pk", "#st": "state"},
-        "ExpressionAttributeValues": {":pk": {"S": keys.ti_pk(dag_id, run_id)}},
-    }
+
+def _get(table: Any, key: dict[str, str], attrs: tuple[str, ...]) -> dict[str, Any] | None:
+    """GetItem of `attrs` of one item."""
+    resp = table.client.get_item(TableName=table.name, Key={k: {"S": v} for k, v in key.items()},
+                                 **_projection(attrs))
+    return from_item(resp["Item"]) if resp.get("Item") else None
+
+
+def _batch_get(table: Any, item_keys: list[dict[str, str]], attrs: tuple[str, ...]) -> list[dict[str, Any]]:
+    """BatchGetItem of `attrs` of each item (in no particular order), 100 keys a request."""
     out: list[dict[str, Any]] = []
-    while True:
+    for start in range(0, len(item_keys), 100):
+        pending: dict[str, Any] = {table.name: {
+            "Keys": [{k: {"S": v} for k, v in key.items()} for key in item_keys[start : start + 100]],
+            **_projection(attrs),
+        }}
+        while pending:
+            resp = table.client.batch_get_item(RequestItems=pending)
+            out.extend(from_item(i) for i in resp.get("Responses", {}).get(table.name, []))
+            pending = resp.get("UnprocessedKeys") or {}
+    return out
+
+
+def _query(
+    table: Any, pk: str, attrs: tuple[str, ...], *, index: str | None = None, sk_name: str = "sk",
+    sk_below: str | None = None, forward: bool = True, limit: int | None = None,
+) -> list[dict[str, Any]]:
+    """`attrs` of a partition's items (of an index's, with `index`), in key order (reversed
+    unless `forward`), below `sk_below` if given, up to `limit` items if given."""
+    projection = _projection(attrs)
+    kwargs: dict[str, Any] = {
+        "TableName": table.name, "KeyConditionExpression": "#pk = :pk", "ScanIndexForward": forward,
+        "ProjectionExpression": projection["ProjectionExpression"],
+        "ExpressionAttributeNames": {"#pk": "pk", **projection["ExpressionAttributeNames"]},
+        "ExpressionAttributeValues": {":pk": {"S": pk}},
+    }
+    if index:
+        kwargs["IndexName"] = index
+    if sk_below is not None:
+        kwargs["KeyConditionExpression"] += " AND #sk < :sk"
+        kwargs["ExpressionAttributeNames"]["#sk"] = sk_name
+        kwargs["ExpressionAttributeValues"][":sk"] = {"S": sk_below}
+    out: list[dict[str, Any]] = []
+    while limit is None or len(out) < limit:
+        if limit is not None:
+            kwargs["Limit"] = limit - len(out)
         resp = table.client.query(**kwargs)
         out.extend(from_item(i) for i in resp.get("Items", []))
         if not resp.get("LastEvaluatedKey"):
-            return out
+            break
         kwargs["ExclusiveStartKey"] = resp["LastEvaluatedKey"]
+    return out
 
 
 def _each(read: Any, values: list[Any]) -> list[Any]:
