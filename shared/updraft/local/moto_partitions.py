@@ -15,7 +15,7 @@ run of the grid) slower the more DAGs, runs and task instances exist:
   BatchGetItem are already DynamoDB's JSON (`{"S": ...}` values): they are written with
   `json.dumps`, the same document.
 
-What a request returns is unchanged; queries on global indexes are left as they are, and so
+What a request returns is unchanged (but for the order of a set's members: sets have none); queries on global indexes are left as they are, and so
 is a moto without these internals. `install()` patches moto in this process (the local
 stack's moto server runs in it)."""
 
