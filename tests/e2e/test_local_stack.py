@@ -7,6 +7,7 @@ import base64
 import json
 import os
 import threading
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -579,3 +580,90 @@ def test_http_gateway_hands_its_handler_one_request_at_a_time() -> None:
         server.stop()
     assert statuses == [200] * 16
     assert overlaps == []
+
+
+# ------------------------------------------------------------------ moto inside the process
+
+
+def test_in_process_stack_answers_without_a_server_and_keeps_conditional_writes_atomic(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`updraft dags test`'s stack: no server and no endpoint, the same table, and DynamoDB's
+    requests one at a time, so that a conditional write's check and write are not split by
+    another thread's (each increment below is conditioned on the value it read)."""
+    import moto.core.models  # noqa: F401 - adds moto's own (idle) stubber to botocore's handlers
+    from botocore.exceptions import ClientError
+    from botocore.handlers import BUILTIN_HANDLERS
+
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")  # nothing listens: must not be used
+    handlers_before = list(BUILTIN_HANDLERS)
+    before = dict(os.environ)
+    handlers = {name: Recorder() for name in ("DagProcessorFunction", "SchedulerFunction", "WorkerFunction",
+                                              "ApiFunction")}
+    with LocalStack(ROOT, stack_name="inproc", handlers=handlers, in_process=True) as stack:
+        assert "AWS_ENDPOINT_URL" not in os.environ
+        table = stack.resources["StateTable"].name  # type: ignore[index]
+        ddb = boto3.session.Session().client("dynamodb")
+        key = {"pk": {"S": "COUNTER"}, "sk": {"S": "n"}}
+        ddb.put_item(TableName=table, Item={**key, "n": {"N": "0"}})
+
+        def increment(_: int) -> int:
+            done = 0
+            for _ in range(25):
+                while True:
+                    seen = ddb.get_item(TableName=table, Key=key, ConsistentRead=True)["Item"]["n"]["N"]
+                    try:
+                        ddb.update_item(TableName=table, Key=key, UpdateExpression="SET n = :new",
+                                        ConditionExpression="n = :seen",
+                                        ExpressionAttributeValues={":seen": {"N": seen},
+                                                                   ":new": {"N": str(int(seen) + 1)}})
+                    except ClientError as error:
+                        assert error.response["Error"]["Code"] == "ConditionalCheckFailedException"
+                        continue
+                    done += 1
+                    break
+            return done
+
+        with ThreadPoolExecutor(4) as pool:
+            succeeded = sum(pool.map(increment, range(4)))
+        final = ddb.get_item(TableName=table, Key=key, ConsistentRead=True)["Item"]["n"]["N"]
+
+    assert (succeeded, int(final)) == (100, 100)
+    assert BUILTIN_HANDLERS == handlers_before
+    assert dict(os.environ) == before
+
+
+def test_lazy_function_imports_its_handler_when_first_invoked(tmp_path: Path) -> None:
+    code = tmp_path / "functions" / "late"
+    code.mkdir(parents=True)
+    (code / "app.py").write_text("def handler(event, context):\n    return event['n'] + 1\n")
+    from updraft.local.functions import LocalFunction
+    from updraft.local.resources import FunctionSpec
+
+    spec = FunctionSpec("Late", "stack-Late", "arn:aws:lambda:us-east-1:123456789012:function:stack-Late",
+                        "functions/late/", "app.handler", 3, 128)
+    late = LocalFunction.lazy(tmp_path, spec)
+    assert "updraft_fn_late" not in sys.modules
+
+    assert late.invoke({"n": 1}) == 2
+    assert late.handler.__module__ == "updraft_fn_late"
+
+
+def test_run_until_asks_a_costly_predicate_only_when_the_sources_are_idle(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    worker = Recorder({"batchItemFailures": []})
+    handlers = {"DagProcessorFunction": Recorder(), "SchedulerFunction": Recorder(), "WorkerFunction": worker,
+                "ApiFunction": Recorder()}
+    asked: list[int] = []
+    with LocalStack(ROOT, stack_name="checks", handlers=handlers, in_process=True) as stack:
+        sqs = stack.session.client("sqs")
+        for n in range(6):
+            sqs.send_message(QueueUrl=stack.resources["TaskQueue"].url, MessageBody=str(n))  # type: ignore[index]
+
+        def done() -> bool:
+            asked.append(len(worker.events))
+            return len(worker.events) == 6
+
+        assert stack.run_until(done, timeout=10, check_every=60)
+
+    assert asked == [0, 6]  # before the first poll, then once the queue had nothing more

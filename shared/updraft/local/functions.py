@@ -66,28 +66,48 @@ def load_handler(root: Path, code_uri: str, handler: str) -> Handler:
 def _forget_modules_under(code_dir: Path, before: set[str], keep: str) -> None:
     """Drop the modules this load imported from the code directory itself (not, say, the
     updraft package when CodeUri is the repository root)."""
+    local_tops = {p.stem if p.is_file() else p.name for p in code_dir.iterdir()
+                  if p.suffix == ".py" or p.is_dir()}  # one listing, not two stats per module
     for other in set(sys.modules) - before - {keep}:
         path = getattr(sys.modules[other], "__file__", None)
-        top = other.split(".")[0]
-        local = (code_dir / f"{top}.py").is_file() or (code_dir / top).is_dir()
-        if local and path and Path(path).resolve().is_relative_to(code_dir):
+        if other.split(".")[0] in local_tops and path and Path(path).resolve().is_relative_to(code_dir):
             del sys.modules[other]
 
 
 class LocalFunction:
-    """A loaded handler with its settings. Reserved concurrency is honoured by making extra
+    """A handler with its settings. Reserved concurrency is honoured by making extra
     invocations wait (AWS would throttle them and the source would retry); the timeout is
     reported, not enforced, since a thread cannot be killed."""
 
-    def __init__(self, spec: FunctionSpec, handler: Handler) -> None:
+    def __init__(self, spec: FunctionSpec, handler: Handler | None = None, *,
+                 loader: Callable[[], Handler] | None = None) -> None:
+        if handler is None and loader is None:
+            raise ValueError(f"{spec.logical_id}: a handler or a loader is needed")
         self.spec = spec
-        self.handler = handler
+        self._handler = handler
+        self._loader = loader
+        self._loading = threading.Lock()
         limit = spec.reserved_concurrency
         self._slots = threading.BoundedSemaphore(limit) if limit else None
 
     @classmethod
     def load(cls, root: Path, spec: FunctionSpec) -> "LocalFunction":
         return cls(spec, load_handler(root, spec.code_uri, spec.handler))
+
+    @classmethod
+    def lazy(cls, root: Path, spec: FunctionSpec) -> "LocalFunction":
+        """The handler is loaded when first invoked, as Lambda's cold start is: a function
+        that is never invoked is never imported."""
+        return cls(spec, loader=lambda: load_handler(root, spec.code_uri, spec.handler))
+
+    @property
+    def handler(self) -> Handler:
+        if self._handler is None:
+            with self._loading:
+                if self._handler is None:
+                    assert self._loader is not None
+                    self._handler = self._loader()
+        return self._handler
 
     def context(self) -> LambdaContext:
         return LambdaContext(

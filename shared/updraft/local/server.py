@@ -1,4 +1,5 @@
-"""A moto server on loopback, standing in for AWS; boto3 finds it through AWS_ENDPOINT_URL."""
+"""moto standing in for AWS: a server on loopback, which boto3 finds through AWS_ENDPOINT_URL,
+or moto answering this process's boto3 calls itself, without a server (`start_moto_in_process`)."""
 
 from __future__ import annotations
 
@@ -17,9 +18,10 @@ SHUTDOWN_POLL_SECONDS = 0.02
 
 
 def aws_environment(url: str, region: str = DEFAULT_REGION) -> dict[str, str]:
-    """The settings every boto3 client in the process needs to talk to the moto server."""
+    """The settings every boto3 client in the process needs to talk to moto: its server's URL,
+    or none (`url=""`) when moto answers inside the process."""
     return {
-        "AWS_ENDPOINT_URL": url,
+        **({"AWS_ENDPOINT_URL": url} if url else {}),
         "AWS_ACCESS_KEY_ID": "testing",
         "AWS_SECRET_ACCESS_KEY": "testing",
         "AWS_SESSION_TOKEN": "testing",
@@ -45,6 +47,36 @@ class MotoHandle:
         self.server.stop()
 
 
+@dataclass
+class InProcessMoto:
+    """moto answering this process's boto3 calls itself, through its botocore stubber (what
+    `moto.mock_aws` uses), with no server: the same backends as the server's, so DynamoDB, S3
+    and SQS answer as they do there, without an HTTP server and a round trip over loopback
+    for each request. Nothing outside this process reaches it: a task's subprocess that
+    calls AWS needs the server.
+
+    botocore copies its built-in handlers into each session it makes, so only sessions made
+    after `start_moto_in_process` are answered, and those made after `stop` no longer are."""
+
+    stubber: Any
+    url: str = ""  # no endpoint: boto3's requests are answered before they leave the process
+
+    def reset(self) -> None:
+        """Forget every resource, as the server's reset does."""
+        from moto.core.base_backend import BackendDict
+        from moto.core.model_instances import reset_model_data
+
+        BackendDict.reset()
+        reset_model_data()
+
+    def stop(self) -> None:
+        from botocore.handlers import BUILTIN_HANDLERS
+
+        self.stubber.enabled = False
+        if ("before-send", self.stubber) in BUILTIN_HANDLERS:
+            BUILTIN_HANDLERS.remove(("before-send", self.stubber))
+
+
 class SerializedDynamoDB:
     """WSGI middleware: one DynamoDB request at a time.
 
@@ -63,6 +95,23 @@ class SerializedDynamoDB:
         with self.lock:
             # Consume the whole response inside the lock: WSGI apps may work lazily.
             return list(self.app(environ, start_response))
+
+
+def _serialized_stubber() -> Any:
+    """moto's botocore stubber, with DynamoDB's requests one at a time (as `SerializedDynamoDB`
+    does on the server: the engine's conditional writes rely on each request being atomic)."""
+    from moto.core.botocore_stubber import BotocoreStubber
+
+    lock = threading.Lock()
+
+    class SerializedStubber(BotocoreStubber):  # type: ignore[misc]
+        def __call__(self, event_name: str, request: Any, **kwargs: Any) -> Any:
+            if self.enabled and event_name.startswith("before-send.dynamodb."):
+                with lock:
+                    return super().__call__(event_name, request, **kwargs)
+            return super().__call__(event_name, request, **kwargs)
+
+    return SerializedStubber()
 
 
 def _server_class() -> type:
@@ -234,3 +283,14 @@ def start_moto(port: int | None = None) -> MotoHandle:
     server.start()
     host, bound_port = server.get_host_and_port()
     return MotoHandle(server, f"http://{host}:{bound_port}")
+
+
+def start_moto_in_process() -> InProcessMoto:
+    """moto answering, inside this process, the boto3 sessions made from now on."""
+    from botocore.handlers import BUILTIN_HANDLERS
+
+    stubber = _serialized_stubber()  # the [local] extra, as for the server
+    _lighten_moto()
+    stubber.enabled = True
+    BUILTIN_HANDLERS.append(("before-send", stubber))
+    return InProcessMoto(stubber)

@@ -3,11 +3,13 @@ and one emulated event source per function Event, wired as template.yaml wires t
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import sys
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +17,7 @@ import boto3
 
 from updraft.local.functions import Handler, LocalFunction
 from updraft.local.resources import EventSpec, FunctionSpec, LocalResources, create_resources
-from updraft.local.server import MotoHandle, aws_environment, start_moto
+from updraft.local.server import InProcessMoto, MotoHandle, aws_environment, start_moto, start_moto_in_process
 from updraft.local.sources import (
     EventSource,
     HttpGateway,
@@ -34,7 +36,13 @@ class LocalStack:
     `handlers` replaces the handler of a function (by logical id) with a callable of one's own,
     for tests that drive the wiring without the real code. `parameters` overrides template
     parameters; `sqs_visibility_timeout` shortens the wait before a failed message returns
-    (the template's queue keeps one for 90 minutes)."""
+    (the template's queue keeps one for 90 minutes).
+
+    `in_process` answers the AWS requests inside this process (moto's stubber, the same
+    backends) instead of on a moto server: for a command that drives the stack itself and
+    exits (`updraft dags test`), where no other process needs to reach it. `lazy_handlers`
+    loads each handler when it is first invoked, so that a command that never serves HTTP
+    never imports the API."""
 
     def __init__(
         self,
@@ -48,6 +56,8 @@ class LocalStack:
         sqs_concurrency: int = 1,
         sqs_visibility_timeout: int | None = None,
         schedule_interval: float | None = None,
+        in_process: bool = False,
+        lazy_handlers: bool = False,
     ) -> None:
         self.root = Path(root)
         self.moto_port = moto_port
@@ -58,7 +68,9 @@ class LocalStack:
         self.sqs_concurrency = sqs_concurrency
         self.sqs_visibility_timeout = sqs_visibility_timeout
         self.schedule_interval = schedule_interval
-        self.moto: MotoHandle | None = None
+        self.in_process = in_process
+        self.lazy_handlers = lazy_handlers
+        self.moto: MotoHandle | InProcessMoto | None = None
         self.session: Any = None
         self.resources: LocalResources | None = None
         self.functions: dict[str, LocalFunction] = {}
@@ -70,10 +82,18 @@ class LocalStack:
 
     # -------------------------------------------------------------- lifecycle
     def start(self) -> "LocalStack":
-        self.moto = start_moto(self.moto_port)
+        with _long_lived_objects():
+            self.moto = start_moto_in_process() if self.in_process else start_moto(self.moto_port)
+            self._start()
+        return self
+
+    def _start(self) -> None:
+        assert self.moto is not None
         try:
             # moto keeps its state per process, not per server: start from an empty AWS.
             self.moto.reset()
+            if self.in_process:  # an endpoint would send the requests past moto's stubber
+                self._unset_env([name for name in os.environ if name.startswith("AWS_ENDPOINT_URL")])
             self._set_env(aws_environment(self.moto.url))
             self.session = boto3.session.Session()
             template = load_template(self.root / "template.yaml")
@@ -91,10 +111,10 @@ class LocalStack:
         except BaseException:
             self.stop()
             raise
-        return self
 
     def stop(self) -> None:
         """Stop every source and the moto server; os.environ is as it was before start()."""
+        gc.unfreeze()  # what start() kept out of the cycle collector's way is its again
         for source in self.sources.values():
             source.stop()
         self.sources.clear()
@@ -134,15 +154,24 @@ class LocalStack:
         predicate: Callable[[], bool],
         timeout: float,
         tick_every: float | None = None,
+        check_every: float | None = None,
     ) -> bool:
         """Pump until predicate() holds (True) or timeout seconds pass (False). With tick_every,
-        schedules fire every tick_every seconds instead of at their own rate."""
+        schedules fire every tick_every seconds instead of at their own rate. With check_every,
+        predicate() is asked only once the sources have nothing to deliver, or every
+        check_every seconds while they keep delivering: for a predicate that makes requests
+        of its own."""
         deadline = time.monotonic() + timeout
         last_tick: float | None = None
+        asked_at: float | None = None
+        delivered = 0
         while True:
-            if predicate():
-                return True
             now = time.monotonic()
+            ask = check_every is None or not delivered or asked_at is None or now - asked_at >= check_every
+            if ask:
+                asked_at = now
+                if predicate():
+                    return True
             tick_due = tick_every is not None and (last_tick is None or now - last_tick >= tick_every)
             delivered = 0
             for source in self.sources.values():
@@ -154,7 +183,7 @@ class LocalStack:
                 last_tick = now
             if time.monotonic() >= deadline:
                 return predicate()
-            if not delivered:
+            if not delivered and ask:  # otherwise ask first: what was delivered may have ended it
                 time.sleep(0.05)
 
     def serve(self, http_port: int = 8080, host: str = "127.0.0.1", *, tick_seconds: float | None = None) -> str:
@@ -178,6 +207,8 @@ class LocalStack:
     def _load(self, spec: FunctionSpec) -> LocalFunction:
         if spec.logical_id in self.handler_overrides:
             return LocalFunction(spec, self.handler_overrides[spec.logical_id])
+        if self.lazy_handlers:
+            return LocalFunction.lazy(self.root, spec)
         return LocalFunction.load(self.root, spec)
 
     def _wire(self, spec: FunctionSpec, event: EventSpec) -> None:
@@ -234,11 +265,33 @@ class LocalStack:
                 merged.setdefault(name, value)
         return merged
 
+    def _unset_env(self, names: list[str]) -> None:
+        for name in names:
+            self._saved_env.setdefault(name, os.environ.get(name))
+            os.environ.pop(name, None)
+
     def _set_env(self, values: Mapping[str, str]) -> None:
         for name, value in values.items():
             self._saved_env.setdefault(name, os.environ.get(name))
             os.environ[name] = value
             self.environment[name] = value
+
+
+@contextmanager
+def _long_lived_objects() -> Iterator[None]:
+    """Starting a stack makes a few hundred thousand objects that live as long as it does:
+    moto's backends, botocore's service models, the modules imported. The cycle collector
+    would walk them all, again and again while they are made, and free nothing (a third of a
+    second of `updraft dags test`): it waits until they are made, and then leaves them out of
+    its passes (`gc.freeze`) until the stack stops."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+        gc.freeze()  # not after a failed start: stop() has unfrozen, and nothing is kept
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _key_filter(props: Mapping[str, Any], rule_name: str) -> str:
