@@ -1,5 +1,5 @@
 """`updraft dags test`: one DagRun to completion in one process, through the real handlers on
-the local stack (a moto server on loopback), printing each task's state and log as it goes."""
+the local stack (moto answering in this process), printing each task's state and log as it goes."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from updraft.store.bucket import DAGS_PREFIX, log_key
 from updraft.timeutil import coerce_datetime, utcnow
 
 RUN_TIMEOUT_SECONDS = 3600
+PROGRESS_SECONDS = 0.2  # how often the run is looked at while its tasks keep running
 
 
 def project_root() -> Path:
@@ -103,7 +104,9 @@ def run_dag_test(
 
     if not dags_folder.is_dir():
         raise AirflowException(f"DAG folder {dags_folder} does not exist")
-    stack = LocalStack(project_root(), env_overrides={"UPDRAFT_DAGS_ARE_PAUSED_AT_CREATION": "true"})
+    # No other process needs this stack: moto answers in this one, and the API is never loaded.
+    stack = LocalStack(project_root(), env_overrides={"UPDRAFT_DAGS_ARE_PAUSED_AT_CREATION": "true"},
+                       in_process=True, lazy_handlers=True)
     stack.start()
     try:
         services = Services.from_settings(Settings.from_env(), session=stack.session)
@@ -138,7 +141,8 @@ def run_dag_test(
             current = services.runs.get(dag_id, run.run_id, consistent=True)
             return current is not None and current.state in (DagRunState.SUCCESS, DagRunState.FAILED)
 
-        if not stack.run_until(finished, timeout=timeout, tick_every=1.0):
+        # While tasks keep coming, look at the run (a Query and a GetItem) five times a second.
+        if not stack.run_until(finished, timeout=timeout, tick_every=1.0, check_every=PROGRESS_SECONDS):
             raise AirflowException(f"DagRun {run.run_id} did not finish within {timeout} seconds")
         final = services.runs.get(dag_id, run.run_id, consistent=True)
         assert final is not None

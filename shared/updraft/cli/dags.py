@@ -101,7 +101,7 @@ def register(sub: Any) -> None:
         dags, "test", "Execute one single DagRun",
         description=(
             "Execute one single DagRun for a given DAG and logical date, in this process, on a "
-            "throwaway local stack (a moto server on loopback): each task's state and log is "
+            "throwaway local stack (moto answering in this process): each task's state and log is "
             "printed as it ends. Exits non-zero if the run fails."
         ),
         example=[

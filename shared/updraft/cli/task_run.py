@@ -107,7 +107,9 @@ def run_task_test(
         found = find_local_dag(dags_folder, dag_id)
         check_task(found.dag, task_id, map_index)
         with tempfile.TemporaryDirectory(prefix="updraft-task-test-") as bundles:
-            stack = LocalStack(project_root(), env_overrides={"UPDRAFT_BUNDLE_DIR": bundles})
+            # Only this process uses the stack, and it invokes no handler: see `dags test`.
+            stack = LocalStack(project_root(), env_overrides={"UPDRAFT_BUNDLE_DIR": bundles},
+                               in_process=True, lazy_handlers=True)
             stack.start()
             try:
                 services = Services.from_settings(Settings.from_env(), session=stack.session)
