@@ -8,8 +8,8 @@ run of the grid) slower the more DAGs, runs and task instances exist:
   of the partition asked for. A Query on the table, or on a local secondary index (which
   shares the table's partition key), now looks at the items of its partition only.
 - moto projects an item (`ProjectionExpression`, an index's projection) by converting the
-  whole item to Python values once per projected attribute: projecting top-level attributes
-  now picks them from the item.
+  whole item to Python values once per projected attribute, after deep-copying every item the
+  query returns: projecting top-level attributes now copies just them from the item.
 - moto writes a read's answer by walking each attribute value against the operation's
   output shape (about half a millisecond an item). The answers of Query, Scan, GetItem and
   BatchGetItem are already DynamoDB's JSON (`{"S": ...}` values): they are written with
@@ -46,6 +46,7 @@ def install() -> bool:
         return False
     _partition_queries(Table)
     _top_level_projections(Item)
+    _copies_of_projected_only(Item)
     _json_answers(DynamoResult)
     Table._updraft_partitioned = True  # type: ignore[attr-defined]
     return True
@@ -56,11 +57,16 @@ def _partition_queries(table_class: Any) -> None:
 
     def partition_query(self: Any, hash_key: Any, *args: Any, **kwargs: Any) -> Any:
         index_name = kwargs.get("index_name", args[6] if len(args) > 6 else None)
+        projection = kwargs.get("projection_expressions", args[5] if len(args) > 5 else None)
         _scope.partition = (self, _partition_of(self, hash_key, index_name, kwargs.get("hash_key_conditions")))
+        # Top-level projections copy what they keep (`top_level_project`): the query's copy of
+        # each whole item before projecting it is not needed.
+        _scope.projected = bool(projection) and all(len(path) == 1 for path in projection)
         try:
             return query(self, hash_key, *args, **kwargs)
         finally:
             _scope.partition = None
+            _scope.projected = False
 
     def partition_items(self: Any) -> Any:
         scoped = getattr(_scope, "partition", None)
@@ -98,6 +104,17 @@ def _top_level_projections(item_class: Any) -> None:
         return projected
 
     item_class.project = top_level_project
+
+
+def _copies_of_projected_only(item_class: Any) -> None:
+    deepcopy = item_class.__deepcopy__
+
+    def item_deepcopy(self: Any, memo: dict[int, Any]) -> Any:
+        if getattr(_scope, "projected", False):
+            return self  # projected next, into a copy of the attributes kept
+        return deepcopy(self, memo)
+
+    item_class.__deepcopy__ = item_deepcopy
 
 
 def _json_answers(result_class: Any) -> None:

@@ -36,7 +36,6 @@ UI_PAGE_LIMIT = 25
 LATEST_RUNS = 5
 # What the UI reads of each item, and all that DynamoDB sends back: a DAG's record and each of
 # its runs also carry the DAG folder's manifest, which grows with the number of files.
-DAG_FILTER_ATTRS = ("sk", "tags", "is_paused", "is_active")
 DAG_ATTRS = (
     "sk", "dag_id", "is_paused", "is_active", "last_parsed_time", "bundle_version", "fileloc",
     "description", "timetable", "timetable_summary", "timetable_description", "tags",
@@ -70,7 +69,7 @@ def get_ui_dags() -> dict:
     errors = svc.dags.list_import_errors()
     files_with_errors = {e["filename"] for e in errors}
     matching = sorted(
-        d["sk"] for d in _query(svc.table, keys.DAG_PK, DAG_FILTER_ATTRS)
+        d["sk"] for d in _query(svc.table, keys.DAG_PK, _filter_attrs(bool(tags), paused is not None))
         if d.get("is_active", True)
         and (not search or search in d["sk"].lower())
         and (not tags or tags & set(d.get("tags") or []))
@@ -89,6 +88,12 @@ def get_ui_dags() -> dict:
         "total_entries": len(matching),
         "import_errors": [import_error_json(e) for e in errors],
     }
+
+
+def _filter_attrs(tags: bool, paused: bool) -> tuple[str, ...]:
+    """What the DAG list reads of every DAG record to filter: the id (`sk`), `is_active`, and
+    `tags` and `is_paused` when it filters by them."""
+    return ("sk", "is_active", *(["tags"] if tags else []), *(["is_paused"] if paused else []))
 
 
 def _latest(svc: Any, dag_id: str) -> tuple[list[DagRun], dict[str, int]]:
