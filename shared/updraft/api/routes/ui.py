@@ -108,9 +108,9 @@ def _latest(svc: Any, dag_id: str) -> tuple[list[DagRun], dict[str, int]]:
 @router.get("/grid/<dag_id>")
 @requires("dag")
 def get_ui_grid(dag_id: str) -> dict:
-    """The DAG's runs (newest first, `limit` a page, `before` the cursor of the next page's
-    newest run) with one cell per task, and the rows: the latest version's tasks, then
-    those only the listed runs' versions have."""
+    """The DAG's runs, newest first (`limit` a page; `before` an earlier page's `next`, for
+    the runs older than it), with one cell per task; and the rows: the latest version's
+    tasks, with those only the listed runs' versions have merged in."""
     dag_id = path_value(dag_id)
     query = Query.of(router)
     limit = min(query.integer("limit", UI_PAGE_LIMIT, minimum=1), MAXIMUM_PAGE_LIMIT)
