@@ -208,7 +208,7 @@ class _PrefixedBucket:
 
 
 def _lighten_moto() -> None:
-    """Two requests that moto makes cost as much as everything stored, which turns a run of a
+    """Three requests that moto makes cost as much as everything stored, which turns a run of a
     thousand tasks quadratic on the local stack (DynamoDB and S3 do neither):
 
     - TransactWriteItems deep-copies every table it touches, to roll back on failure: the
@@ -217,6 +217,10 @@ def _lighten_moto() -> None:
       filters by prefix: the listing looks only at the keys under its prefix;
     - ReceiveMessage checks each message's retention against the queue's attributes, all
       of them, counts of the queue's messages included: it reads the retention period alone.
+
+    And one that every request to the server makes: finding the service of a request lists
+    moto's package folder and stats its two hundred entries, under the server's lock. The
+    folder does not change while the process runs: it is listed once.
 
     What the requests return is unchanged. A moto without these internals is left as it is."""
     try:
@@ -262,6 +266,11 @@ def _lighten_moto() -> None:
             return still_retained(self, queue_name, message)
         return int(retention) + message.sent_timestamp / 1000 > time.time()
 
+    from moto import backends
+
+    if callable(getattr(backends, "list_of_moto_modules", None)):
+        moto_modules = tuple(backends.list_of_moto_modules())
+        backends.list_of_moto_modules = lambda: moto_modules  # type: ignore[assignment]
     MotoTable.__deepcopy__ = _table_backup  # type: ignore[attr-defined]
     SQSBackend.is_message_valid_based_on_retention_period = is_message_valid_based_on_retention_period  # type: ignore[method-assign]
     DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
