@@ -167,6 +167,7 @@ export function dialog(title, body, buttons) {
     const overlay = h("div.overlay", { onclick: (e) => e.target === overlay && close(null) },
       h("div.dialog", { role: "dialog", "aria-label": title },
         h("h2", title), h("div.dialog-body", body), error, footer));
+    overlay.addEventListener("input", () => { error.textContent = ""; }); // an edit answers the error
     document.addEventListener("keydown", onKey);
     document.body.append(overlay);
     const first = overlay.querySelector("input, textarea, select");
