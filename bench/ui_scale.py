@@ -9,14 +9,13 @@ GET /ui/dags (the first page, a search), GET /api/v2/dags?limit=50 and GET /ui/g
 first page, the next one through its cursor, and a page 5,000 runs deep) through the local
 API gateway, counting the DynamoDB requests each makes.
 
-A DAG record's bundle manifest names only its own file here; the dag processor writes the S3
-version of every file in the DAG folder into each record, so with `--manifest-files 1000`
-each of the 1,000 records carries 1,000 entries (about 50 KB) and every listing of the DAG
-partition reads them all.
+The DAG folder's manifest (the S3 version of each of its files) is one bundle item, as the dag
+processor writes it, and DAG records and runs keep its digest: `--manifest-files 1000` makes it
+a folder of 1,000 files, which leaves the records, and so the listings, as small as before.
 
     python bench/ui_scale.py                       # 1000 DAGs, 10000 runs, 10 repetitions
     python bench/ui_scale.py --dags 200 --runs 2000 --repeat 5
-    python bench/ui_scale.py --manifest-files 1000   # DAG records as a 1,000-file folder makes them
+    python bench/ui_scale.py --manifest-files 1000   # the DAGs of a folder of 1,000 files
 Writes bench/results/ui_scale.json beside the table."""
 
 from __future__ import annotations
@@ -114,7 +113,7 @@ class Writer:
             self.written -= len(requests)
 
 
-def dag_items(dag: Any, fileloc: str, paused: bool, parsed: str, manifest: dict[str, str]) -> list[dict[str, Any]]:
+def dag_items(dag: Any, fileloc: str, paused: bool, parsed: str, bundle: str) -> list[dict[str, Any]]:
     """The DAG's record and its serialized version, as the dag processor writes them."""
     from updraft.authoring.serialization import serialize_dag
     from updraft.scheduling.next_run import dag_schedule_fields
@@ -126,7 +125,7 @@ def dag_items(dag: Any, fileloc: str, paused: bool, parsed: str, manifest: dict[
                "bundle_version": "v1", "data": json.dumps(serialized, separators=(",", ":"))}
     record = {**keys.dag_key(dag.dag_id), "kind": "dag", "dag_id": dag.dag_id,
               **dag_schedule_fields(serialized), "version_hash": serialized["version_hash"],
-              "bundle_version": "v1", "bundle_manifest": {**manifest, fileloc: "v1"}, "is_active": True,
+              "bundle_version": "v1", "bundle_manifest_id": bundle, "is_active": True,
               "last_parsed_time": parsed, "is_paused": paused}
     return [record, version]
 
@@ -163,22 +162,23 @@ def run_items(dag: Any, serialized_hash: str, n: int, start: datetime, with_tis:
 
 def seed(services: Any, dags: int, runs: int, manifest_files: int = 0) -> dict[str, Any]:
     writer = Writer(services.table)
-    # The dag processor gives each DAG record the S3 version of every file in the DAG folder.
+    # The dag processor stores the DAG folder's manifest once; records keep its digest.
     manifest = {f"dags/dag_{n:04d}.py": f"{n:032x}" for n in range(manifest_files)}
+    bundle = services.dags.save_bundle({**manifest, "dags/big.py": "v1"})
     parsed = datetime.now(timezone.utc).isoformat()
     start = datetime(2000, 1, 1, tzinfo=timezone.utc)
     started = time.perf_counter()
     for n in range(dags):
         dag = dag_source(f"dag_{n:04d}", [TAGS[n % len(TAGS)], TAGS[(n * 3 + 1) % len(TAGS)]], 6)
         record, version = dag_items(dag, f"dags/dag_{n:04d}.py", paused=n % 7 == 0, parsed=parsed,
-                                     manifest=manifest)
+                                     bundle=bundle)
         for item in (record, version):
             writer.put(item)
         for r in range(2):
             for item in run_items(dag, record["version_hash"], 9000 + r, start, with_tis=r == 1):
                 writer.put(item)
     big = dag_source("big", ["scale"], BIG_TASKS)
-    record, version = dag_items(big, "dags/big.py", paused=False, parsed=parsed, manifest=manifest)
+    record, version = dag_items(big, "dags/big.py", paused=False, parsed=parsed, bundle=bundle)
     writer.put(record)
     writer.put(version)
     middle = runs // 2
@@ -227,8 +227,8 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=10000)
     parser.add_argument("--repeat", type=int, default=10)
     parser.add_argument("--manifest-files", type=int, default=0,
-                        help="give each DAG record a bundle manifest of this many files, as the dag "
-                             "processor does for a DAG folder of that many files (default: its own file)")
+                        help="the DAG folder's bundle manifest lists this many files (one bundle item, "
+                             "as the dag processor writes it; default: the big DAG's file alone)")
     parser.add_argument("--moto-as-is", action="store_true",
                         help="leave moto's Query reading the whole table (see updraft.local.moto_partitions)")
     args = parser.parse_args()

@@ -27,8 +27,12 @@ def bundle_root() -> str:
     return os.environ.get("UPDRAFT_BUNDLE_DIR") or os.path.join(tempfile.gettempdir(), "updraft-bundles")
 
 
-def _manifest(run: "DagRun") -> dict[str, str]:
-    manifest = dict(run.bundle_manifest or {})
+def _manifest(services: Any, run: "DagRun") -> dict[str, str]:
+    """The run's files: its bundle item's manifest (read once per process), or its own."""
+    if run.bundle_manifest_id:
+        manifest = services.dags.get_bundle(run.bundle_manifest_id)
+    else:
+        manifest = dict(run.bundle_manifest or {})
     manifest[run.fileloc] = run.bundle_version or manifest.get(run.fileloc) or "null"
     return manifest
 
@@ -66,7 +70,7 @@ def load_pinned_dag(services: Any, run: "DagRun") -> "DAG":
 
 
 def _load_pinned(services: Any, run: "DagRun") -> "DAG":
-    manifest = _manifest(run)
+    manifest = _manifest(services, run)
     cache_key = (run.fileloc, json.dumps(manifest, sort_keys=True))
     dags = _loaded.get(cache_key)
     if dags is None:

@@ -67,7 +67,8 @@ def create_dag_run(
         dag_version=dag["version_hash"],
         fileloc=serialized["fileloc"],
         bundle_version=dag.get("bundle_version"),
-        bundle_manifest=dag.get("bundle_manifest") or {},
+        bundle_manifest=dag.get("bundle_manifest") or {},  # a DAG record parsed before bundle items
+        bundle_manifest_id=dag.get("bundle_manifest_id"),
         tis_total=len(serialized["tasks"]),
         queued_at=iso(now),
         note=note,

@@ -22,7 +22,8 @@ class DagRun:
     dag_version: str = ""
     fileloc: str = ""
     bundle_version: str | None = None
-    bundle_manifest: dict[str, str] = field(default_factory=dict)
+    bundle_manifest: dict[str, str] = field(default_factory=dict)  # inline (runs made without a stack)
+    bundle_manifest_id: str | None = None  # the digest of the DAG folder's manifest (a BUNDLE item)
     tis_total: int = 0
     tis_finished: int = 0
     leaves_failed: int = 0
@@ -51,6 +52,7 @@ class DagRun:
             fileloc=item.get("fileloc", ""),
             bundle_version=item.get("bundle_version"),
             bundle_manifest=item.get("bundle_manifest") or {},
+            bundle_manifest_id=item.get("bundle_manifest_id"),
             tis_total=int(item.get("tis_total", 0)),
             tis_finished=int(item.get("tis_finished", 0)),
             leaves_failed=int(item.get("leaves_failed", 0)),
@@ -79,6 +81,7 @@ class DagRun:
             "fileloc": self.fileloc,
             "bundle_version": self.bundle_version,
             "bundle_manifest": self.bundle_manifest,
+            "bundle_manifest_id": self.bundle_manifest_id,
             "tis_total": self.tis_total,
             "tis_finished": self.tis_finished,
             "leaves_failed": self.leaves_failed,

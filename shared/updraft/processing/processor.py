@@ -66,8 +66,9 @@ def process_file(
     manifest = services.bucket.latest_versions(DAGS_PREFIX) if loaded.dags else {}
     if version_id:
         manifest[key] = version_id
+    bundle = services.dags.save_bundle(manifest) if loaded.dags else None
     for dag in loaded.dags:
-        save_dag(services, serialize_dag(dag, key), version_id, now, manifest)
+        save_dag(services, serialize_dag(dag, key), version_id, now, bundle)
     for gone in set((previous or {}).get("dag_ids", [])) - set(dag_ids):
         deactivate(services, gone, key)
     log.info("processed %s: %s", key, ", ".join(dag_ids) or "no DAGs")
@@ -76,9 +77,10 @@ def process_file(
 
 def save_dag(
     services: Any, serialized: dict[str, Any], version_id: str | None, now: datetime,
-    manifest: dict[str, str] | None = None,
+    bundle: str | None = None,
 ) -> None:
-    """Store a DAG's version and refresh its summary, keeping its pause state and next run."""
+    """Store a DAG's version and refresh its summary, keeping its pause state and next run.
+    `bundle` is the digest of the DAG folder's manifest (`DagStore.save_bundle`)."""
     services.dags.save_version(serialized, version_id)
     dag_id = serialized["dag_id"]
     fields = {
@@ -87,8 +89,8 @@ def save_dag(
         "version_hash": serialized["version_hash"],
         "bundle_version": version_id,
         # The DAG folder's files (helper modules, templates, data) at the versions the DAG
-        # was parsed with: a run loads exactly these.
-        "bundle_manifest": manifest or {},
+        # was parsed with, by the digest of their manifest: a run loads exactly these.
+        "bundle_manifest_id": bundle,
         "is_active": True,
         "last_parsed_time": iso(now),
     }
@@ -108,11 +110,13 @@ def save_dag(
     schedule_changed = any(
         existing.get(k) != fields.get(k) for k in ("timetable", "start_date", "end_date", "catchup")
     ) or not existing.get("is_active", True)
+    # A record from before bundles were items of their own loses its inline manifest.
+    stale = ["bundle_manifest"] if "bundle_manifest" in existing else []
     if schedule_changed:
         nxt, remove = next_run_fields(services.settings, state, last_automated_interval(existing), now)
-        services.dags.refresh(dag_id, {**fields, **nxt}, remove)
+        services.dags.refresh(dag_id, {**fields, **nxt}, remove + stale)
     else:
-        services.dags.refresh(dag_id, fields)
+        services.dags.refresh(dag_id, fields, stale)
 
 
 def deactivate(services: Any, dag_id: str, fileloc: str) -> None:

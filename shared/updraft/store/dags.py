@@ -3,7 +3,9 @@ files they came from, and import errors. Key design in updraft.store.keys."""
 
 from __future__ import annotations
 
+import hashlib
 import json
+import threading
 import zlib
 from typing import Any
 
@@ -11,8 +13,30 @@ from updraft.store import keys
 from updraft.store.errors import ConditionFailed
 from updraft.store.table import Condition, Table, Update
 
-# Serialized DAGs larger than this are stored compressed (repeated task fields shrink ~10x).
+# Serialized DAGs and bundle manifests larger than this are stored compressed (repeated task
+# fields and folder paths shrink ~10x).
 COMPRESS_ABOVE_BYTES = 64 * 1024
+
+# Bundle manifests read in this process, by digest: an item never changes once written.
+_bundles: dict[str, dict[str, str]] = {}
+_bundles_lock = threading.Lock()
+
+
+def _packed(text: str) -> dict[str, Any]:
+    """JSON text as an item's `data`, or zlib-compressed in `data_z` when it is large."""
+    if len(text) > COMPRESS_ABOVE_BYTES:
+        return {"data_z": zlib.compress(text.encode(), 6)}
+    return {"data": text}
+
+
+def _unpacked(item: dict[str, Any]) -> Any:
+    if "data_z" in item:
+        return json.loads(zlib.decompress(item["data_z"]))
+    return json.loads(item["data"])
+
+
+def bundle_digest(manifest: dict[str, str]) -> str:
+    return hashlib.sha256(json.dumps(manifest, sort_keys=True).encode()).hexdigest()[:32]
 
 
 class DagStore:
@@ -60,10 +84,7 @@ class DagStore:
     def save_version(self, serialized: dict[str, Any], bundle_version: str | None) -> None:
         """The serialized DAG as JSON in `data`; a large one (a DAG of a thousand tasks is
         over DynamoDB's 400 KB an item) zlib-compressed in `data_z` instead."""
-        text = json.dumps(serialized, separators=(",", ":"))
-        body: dict[str, Any] = {"data": text}
-        if len(text) > COMPRESS_ABOVE_BYTES:
-            body = {"data_z": zlib.compress(text.encode(), 6)}
+        body = _packed(json.dumps(serialized, separators=(",", ":")))
         self.table.put(
             {
                 **keys.dag_version_key(serialized["dag_id"], serialized["version_hash"]),
@@ -78,11 +99,29 @@ class DagStore:
 
     def get_version(self, dag_id: str, version_hash: str) -> dict[str, Any] | None:
         item = self.table.get(keys.dag_version_key(dag_id, version_hash))
-        if item is None:
-            return None
-        if "data_z" in item:
-            return json.loads(zlib.decompress(item["data_z"]))
-        return json.loads(item["data"])
+        return None if item is None else _unpacked(item)
+
+    # -- bundles: the DAG folder's files at the versions a DAG was parsed with ------------
+    def save_bundle(self, manifest: dict[str, str]) -> str:
+        """Store a manifest once (its digest is its key, so writing it again changes nothing)
+        and return the digest that DAG records and runs keep instead of the manifest itself:
+        it grows with the folder, and they are read far more often than it is."""
+        digest = bundle_digest(manifest)
+        self.table.put({**keys.bundle_key(digest), "kind": "bundle", "files": len(manifest),
+                        **_packed(json.dumps(manifest, separators=(",", ":"), sort_keys=True))})
+        return digest
+
+    def get_bundle(self, digest: str) -> dict[str, str]:
+        """The manifest of a digest (read once per process); LookupError if it is not stored."""
+        found = _bundles.get(digest)
+        if found is None:
+            item = self.table.get(keys.bundle_key(digest), consistent=True)
+            if item is None:
+                raise LookupError(f"DAG bundle {digest} is not in the table")
+            found = _unpacked(item)
+            with _bundles_lock:
+                _bundles[digest] = found
+        return dict(found)
 
     # -- files and import errors ----------------------------------------------------------
     def get_file(self, fileloc: str) -> dict[str, Any] | None:

@@ -5,6 +5,7 @@
 | DAG             | `DAG`                       | `<dag_id>`                      |
 | DAG version     | `DAGV#<dag_id>`             | `<version_hash>`                |
 | DAG file        | `FILE`                      | `<file key>`                    |
+| DAG bundle      | `BUNDLE`                    | `<manifest digest>`             |
 | import error    | `IMPORT_ERROR`              | `<file key>`                    |
 | DagRun          | `RUN#<dag_id>`              | `<run_id>`                      |
 | logical date    | `LD#<dag_id>`               | `<logical date, ISO UTC>`       |
@@ -30,6 +31,7 @@ import zlib
 
 DAG_PK = "DAG"
 FILE_PK = "FILE"
+BUNDLE_PK = "BUNDLE"
 IMPORT_ERROR_PK = "IMPORT_ERROR"
 USER_PK = "USER"
 HEARTBEAT_PK = "HEARTBEAT"
@@ -51,6 +53,11 @@ def dag_version_key(dag_id: str, version_hash: str) -> dict[str, str]:
 
 def file_key(fileloc: str) -> dict[str, str]:
     return {"pk": FILE_PK, "sk": fileloc}
+
+
+def bundle_key(digest: str) -> dict[str, str]:
+    """A DAG folder's files at their S3 versions, once per distinct set (content-addressed)."""
+    return {"pk": BUNDLE_PK, "sk": digest}
 
 
 def import_error_key(fileloc: str) -> dict[str, str]:

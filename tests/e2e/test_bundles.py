@@ -1,0 +1,94 @@
+"""A run keeps the DAG folder's files as they were when its DAG was parsed: the manifest of
+their S3 versions is stored once, as a bundle item, and DAG records and runs keep its digest."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.engine_driver import Driver
+from updraft.store import keys
+
+READS_DATA = """
+    import os
+    from datetime import datetime
+    from updraft import DAG, task
+
+    with DAG("reads_data", schedule=None, start_date=datetime(2024, 1, 1)):
+        @task
+        def read():
+            with open(os.path.join(os.path.dirname(__file__), "data", "value.txt")) as fh:
+                return fh.read().strip()
+
+        read()
+"""
+
+
+@pytest.fixture
+def driver(services: Any, handlers: dict[str, Any], stack_env: dict[str, str]) -> Driver:
+    return Driver(services, handlers, stack_env)
+
+
+def xcom(driver: Driver, run_id: str) -> Any:
+    item = driver.services.table.get(keys.xcom_key("reads_data", run_id, "read", -1, "return_value"))
+    assert item is not None
+    return item["value"]
+
+
+def test_each_run_reads_the_files_of_its_own_bundle(driver: Driver) -> None:
+    bucket = driver.services.bucket
+    bucket.put("dags/data/value.txt", "one")
+    driver.upload("reads_data.py", READS_DATA)
+    first = driver.trigger("reads_data", run_id="manual__first")
+
+    bucket.put("dags/data/value.txt", "two")
+    driver.upload("reads_data.py", READS_DATA + "    # parsed again\n")
+    second = driver.trigger("reads_data", run_id="manual__second")
+    driver.drain()
+
+    assert xcom(driver, "manual__first") == '"one"'
+    assert xcom(driver, "manual__second") == '"two"'
+    assert first.bundle_manifest_id != second.bundle_manifest_id
+    assert first.bundle_manifest == {} and second.bundle_manifest == {}
+
+
+def test_the_manifest_is_one_item_not_a_copy_in_every_record(driver: Driver) -> None:
+    driver.services.bucket.put("dags/data/value.txt", "one")
+    driver.upload("reads_data.py", READS_DATA)
+    dag = driver.services.dags.get("reads_data", consistent=True)
+    assert "bundle_manifest" not in dag
+    bundle = driver.services.table.get(keys.bundle_key(dag["bundle_manifest_id"]), consistent=True)
+    assert bundle is not None and bundle["files"] == 2
+    manifest = driver.services.dags.get_bundle(dag["bundle_manifest_id"])
+    assert set(manifest) == {"dags/data/value.txt", "dags/reads_data.py"}
+    assert manifest["dags/reads_data.py"] == dag["bundle_version"]
+
+
+def test_a_large_folder_s_manifest_is_compressed_into_one_item(driver: Driver) -> None:
+    manifest = {f"dags/team_{n:04d}/pipeline_with_a_long_name_{n:04d}.py": f"{n:032x}" for n in range(5000)}
+    digest = driver.services.dags.save_bundle(manifest)
+    item = driver.services.table.get(keys.bundle_key(digest), consistent=True)
+    assert item is not None and "data_z" in item and len(item["data_z"]) < 400 * 1024
+    assert driver.services.dags.get_bundle(digest) == manifest
+    assert driver.services.dags.save_bundle(dict(reversed(list(manifest.items())))) == digest
+
+
+def test_a_run_made_before_bundle_items_still_runs_from_its_own_manifest(driver: Driver) -> None:
+    """Runs and DAG records written with the manifest inline keep working."""
+    bucket = driver.services.bucket
+    data_version = bucket.put("dags/data/value.txt", "inline")
+    driver.upload("reads_data.py", READS_DATA)
+    dag = driver.services.dags.get("reads_data", consistent=True)
+    legacy = {**dag, "bundle_manifest": {"dags/data/value.txt": data_version,
+                                         "dags/reads_data.py": dag["bundle_version"]}}
+    del legacy["bundle_manifest_id"]
+    driver.services.table.put({**keys.dag_key("reads_data"), **legacy})
+    bucket.put("dags/data/value.txt", "newer")
+    run = driver.trigger("reads_data", run_id="manual__legacy")
+    driver.drain()
+    assert run.bundle_manifest_id is None and run.bundle_manifest
+    assert xcom(driver, "manual__legacy") == '"inline"'
+
+    driver.upload("reads_data.py", READS_DATA + "    # parsed again\n")
+    assert "bundle_manifest" not in driver.services.dags.get("reads_data", consistent=True)
