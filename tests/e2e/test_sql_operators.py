@@ -196,7 +196,7 @@ SENSORS_DAG = """
 def test_sql_sensors_wait_in_both_modes_and_fail_on_their_criteria(driver: Driver, pg: Postgres) -> None:
     pg.execute("DROP TABLE IF EXISTS jobs; CREATE TABLE jobs (id int, status text); ALTER TABLE jobs OWNER TO app;"
                "INSERT INTO jobs VALUES (1, 'running'), (2, 'failed')")
-    until = datetime.now(timezone.utc) + timedelta(seconds=1)
+    until = datetime.now(timezone.utc) + timedelta(seconds=3)  # past the upload and the trigger, even on a loaded machine
     driver.upload("pg_sensors.py", SENSORS_DAG.replace("{until}", until.isoformat()))
     run = driver.trigger("pg_sensors")
     driver.drain(rounds=3)  # each reschedule is one more message: three pokes, nothing held

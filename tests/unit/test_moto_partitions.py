@@ -41,6 +41,7 @@ def client(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
                 "state": {"S": "success" if n % 4 else "failed"}, "tags": {"L": [{"S": "a"}, {"S": f"t{n}"}]},
                 "conf": {"M": {"x": {"N": str(n)}, "nested": {"M": {"y": {"S": "z"}}}}},
                 "labels": {"SS": ["b", "a", f"c{n}"]}, **({"tpk": {"S": "TIMER#0"}} if n % 5 == 0 else {}),
+                **({"blob": {"B": b"\x00zlib" + bytes([n])}} if n % 7 == 0 else {}),  # binary values too
             })
         yield ddb
 

@@ -123,6 +123,10 @@ def _json_answers(result_class: Any) -> None:
     def execute_result(self: Any, context: Any) -> Any:
         if getattr(context.operation_model, "name", None) not in _JSON_READS or not isinstance(self.result, dict):
             return execute(self, context)
-        return 200, {"Content-Type": "application/x-amz-json-1.0"}, json.dumps(self.result)
+        try:
+            body = json.dumps(self.result)
+        except TypeError:  # a binary value (bytes) is written base64-encoded by moto's own writer
+            return execute(self, context)
+        return 200, {"Content-Type": "application/x-amz-json-1.0"}, body
 
     result_class.execute_result = execute_result

@@ -223,6 +223,9 @@ def _lighten_moto() -> None:
     folder does not change while the process runs: it is listed once.
 
     What the requests return is unchanged. A moto without these internals is left as it is."""
+    from updraft.local import moto_partitions
+
+    moto_partitions.install()  # reads that cost what they return (the UI's lists and grids)
     try:
         from moto.dynamodb.models import DynamoDBBackend
         from moto.dynamodb.models.table import Table as MotoTable
