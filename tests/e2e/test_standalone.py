@@ -203,3 +203,4 @@ def test_the_api_asks_for_a_token_and_standalone_prints_how_to_log_in(standalone
     assert status == 201
     assert standalone.request("GET", "/api/v2/dags", headers={"Authorization": f"Bearer {body['access_token']}"})[0] == 200
     assert (standalone.home / "standalone_admin_password").read_text().strip() == printed[1]
+    assert f"UI on http://127.0.0.1:{standalone.port}/" in (standalone.home / "standalone.log").read_text()

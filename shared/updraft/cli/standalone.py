@@ -60,7 +60,8 @@ def cmd_standalone(args: argparse.Namespace) -> int:
             keys = upload_folder(services.bucket, folder)
             print(f"Uploaded {len(keys)} files from {folder}")
         login = ensure_admin(services, updraft_home() / "standalone_admin_password")
-        print(f"Updraft is running: API on http://127.0.0.1:{args.port}/api/v2, AWS (moto) on {stack.moto.url}")
+        print(f"Updraft is running: UI on http://127.0.0.1:{args.port}/, API on http://127.0.0.1:{args.port}/api/v2, "
+              f"AWS (moto) on {stack.moto.url}")
         if login:
             print(f"Login with username: {login[0]}  password: {login[1]}  "
                   f"(POST http://127.0.0.1:{args.port}/auth/token for a token; more users: updraft users create)")
