@@ -29,6 +29,7 @@ BROKEN_DAG = "from updraft import DAG\n\nwith DAG('broken', schedule=None:\n    
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 expect = playwright_api.expect
+expect.set_options(timeout=TIMEOUT_MS)  # a run on a loaded machine takes longer than the default 5 s
 
 
 @pytest.fixture(scope="module")
