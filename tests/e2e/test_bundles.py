@@ -92,3 +92,61 @@ def test_a_run_made_before_bundle_items_still_runs_from_its_own_manifest(driver:
 
     driver.upload("reads_data.py", READS_DATA + "    # parsed again\n")
     assert "bundle_manifest" not in driver.services.dags.get("reads_data", consistent=True)
+
+
+USES_HELPER = """
+    from datetime import datetime
+    from updraft import DAG, task
+    import team_helpers
+
+    with DAG("uses_helper", schedule=None, start_date=datetime(2024, 1, 1)):
+        @task
+        def read():
+            return team_helpers.VALUE
+
+        read()
+"""
+
+
+def test_a_dag_imports_the_helper_modules_beside_it_at_its_runs_versions(driver: Driver) -> None:
+    """As in Airflow's DAGs folder, a DAG file imports modules next to it; each run gets the
+    helper module of its own bundle, even in a warm process that imported the older one."""
+    driver.services.bucket.put("dags/team_helpers.py", "VALUE = 1\n")
+    assert driver.upload("uses_helper.py", USES_HELPER)["result"] == "ok"
+    driver.trigger("uses_helper", run_id="manual__first")
+    driver.drain()
+
+    driver.services.bucket.put("dags/team_helpers.py", "VALUE = 2\n")
+    assert driver.upload("uses_helper.py", USES_HELPER + "    # parsed again\n")["result"] == "ok"
+    driver.trigger("uses_helper", run_id="manual__second")
+    driver.drain()
+
+    def value(run_id: str) -> Any:
+        item = driver.services.table.get(keys.xcom_key("uses_helper", run_id, "read", -1, "return_value"))
+        return item and item["value"]
+
+    assert (value("manual__first"), value("manual__second")) == ("1", "2")
+
+
+def test_a_dag_importing_a_module_that_is_not_there_is_an_import_error_naming_it(driver: Driver) -> None:
+    result = driver.upload("uses_helper.py", USES_HELPER.replace("team_helpers", "missing_helpers"))
+    assert result["result"] == "import_error"
+    assert "No module named 'missing_helpers'" in result["error"]
+
+
+def test_a_dag_uploaded_before_its_helper_imports_once_the_helper_arrives(driver: Driver) -> None:
+    """The upload order of a folder does not matter: a file that failed for want of a module
+    is parsed again when another file of the folder imports."""
+    first = driver.upload("uses_helper.py", USES_HELPER)
+    assert first["result"] == "import_error"
+    helper = driver.upload("team_helpers.py", "VALUE = 3\n")
+    assert helper["result"] == "ok"
+    assert [r["result"] for r in helper["reparsed"]] == ["ok"]
+    assert driver.services.dags.list_import_errors() == []
+    dag = driver.services.dags.get("uses_helper", consistent=True)
+    assert dag is not None and dag["bundle_version"]
+    driver.trigger("uses_helper", run_id="manual__late")
+    driver.drain()
+    item = driver.services.table.get(keys.xcom_key("uses_helper", "manual__late", "read", -1, "return_value"))
+    assert item is not None and item["value"] == "3"
+

@@ -11,6 +11,7 @@ import json
 import os
 import tempfile
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 from updraft.exceptions import AirflowException
@@ -37,26 +38,60 @@ def _manifest(services: Any, run: "DagRun") -> dict[str, str]:
     return manifest
 
 
-def materialize(services: Any, manifest: dict[str, str]) -> str:
-    """Write the manifest's files into a folder of their own (once); returns the folder."""
+def materialize(services: Any, manifest: dict[str, str], *, skip_missing: bool = False) -> str:
+    """Write the manifest's files into a folder of their own (once); returns the folder.
+
+    Files are fetched side by side, and each S3 version once per machine (`objects/`), so a
+    new manifest that differs from the last by one file downloads one file. A version missing
+    from the bucket fails, unless `skip_missing` (the dag processor: a file deleted since the
+    listing is not one the DAG being parsed needs, or its import says so)."""
     digest = hashlib.sha256(json.dumps(manifest, sort_keys=True).encode()).hexdigest()[:16]
     folder = os.path.join(bundle_root(), digest)
     marker = os.path.join(folder, ".complete")
     if os.path.exists(marker):
         return folder
-    for key, version in manifest.items():
-        body = services.bucket.get(key, None if version == "null" else version)
+
+    def place(entry: tuple[str, str]) -> None:
+        key, version = entry
+        body = _fetch(services, key, version)
         if body is None:
+            if skip_missing:
+                return
             raise AirflowException(f"DAG bundle file {key} (version {version}) is not in the bucket")
-        path = os.path.join(folder, key)
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        tmp = f"{path}.{os.getpid()}.{threading.get_ident()}.tmp"
-        with open(tmp, "wb") as fh:
-            fh.write(body)
-        os.replace(tmp, path)
+        _write(os.path.join(folder, key), body)
+
+    with ThreadPoolExecutor(FETCH_THREADS) as pool:
+        list(pool.map(place, sorted(manifest.items())))
     with open(marker, "w") as fh:
         fh.write(digest)
     return folder
+
+
+FETCH_THREADS = 8
+
+
+def _fetch(services: Any, key: str, version: str) -> bytes | None:
+    """An S3 version's body, from this machine's copy when it has one (versions never change)."""
+    if version == "null":  # an unversioned object can change: always fetched
+        return services.bucket.get(key, None)
+    cached = os.path.join(bundle_root(), "objects", hashlib.sha256(f"{key}\n{version}".encode()).hexdigest())
+    try:
+        with open(cached, "rb") as fh:
+            return fh.read()
+    except FileNotFoundError:
+        pass
+    body = services.bucket.get(key, version)
+    if body is not None:
+        _write(cached, body)
+    return body
+
+
+def _write(path: str, body: bytes) -> None:
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    tmp = f"{path}.{os.getpid()}.{threading.get_ident()}.tmp"
+    with open(tmp, "wb") as fh:
+        fh.write(body)
+    os.replace(tmp, path)
 
 
 _load_lock = threading.Lock()

@@ -55,6 +55,7 @@ def _load(path: str, display_name: str | None) -> LoadedFile:
     module_name = "updraft_dag_" + hashlib.sha1(os.path.abspath(path).encode()).hexdigest()[:12]
     folder = os.path.dirname(os.path.abspath(path))
     context.start_collecting()
+    modules_before = set(sys.modules)
     added_path = folder not in sys.path
     if added_path:
         sys.path.insert(0, folder)
@@ -85,9 +86,19 @@ def _load(path: str, display_name: str | None) -> LoadedFile:
     finally:
         context.stop_collecting()
         sys.modules.pop(module_name, None)
+        _forget_modules_from(folder, modules_before)
         if added_path:
             sys.path.remove(folder)
     return result
+
+
+def _forget_modules_from(folder: str, before: set[str]) -> None:
+    """Drop the helper modules this import loaded from the DAG folder: the next file, or the
+    next version of the folder, imports its own (the DAG keeps the ones it holds)."""
+    for name in set(sys.modules) - before:
+        path = getattr(sys.modules.get(name), "__file__", None)
+        if path and os.path.abspath(path).startswith(folder + os.sep):
+            sys.modules.pop(name, None)
 
 
 def _is_dag(value: object) -> bool:

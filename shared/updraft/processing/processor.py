@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import logging
 import os
-import tempfile
 import urllib.parse
 from datetime import datetime
 from typing import Any
 
 from updraft.authoring.serialization import serialize_dag
+from updraft.execution.bundle import materialize
 from updraft.processing.dagfile import load_dag_file
 from updraft.scheduling.next_run import last_automated_interval, dag_schedule_fields, next_run_fields
 from updraft.store.bucket import DAGS_PREFIX
@@ -40,16 +40,22 @@ def process_s3_event(services: Any, event: dict[str, Any], now: datetime | None 
 
 
 def process_file(
-    services: Any, key: str, version_id: str | None, sequencer: str | None, now: datetime
+    services: Any, key: str, version_id: str | None, sequencer: str | None, now: datetime,
+    *, reparse_errors: bool = True,
 ) -> dict[str, Any]:
-    body = services.bucket.get(key, version_id)
-    if body is None:
+    """Import one file and store what it defines. Without `version_id`, its latest version."""
+    # The file is imported from the DAG folder as it is now (its own version as the event
+    # says), so that it can import the helper modules beside it, as in Airflow's DAGs folder.
+    manifest = services.bucket.latest_versions(DAGS_PREFIX)
+    if version_id:
+        manifest[key] = version_id
+    elif key not in manifest:
         return {"file": key, "result": "missing"}
-    folder = os.path.join(tempfile.gettempdir(), "updraft-processor", version_id or "latest")
-    path = os.path.join(folder, key)
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    with open(path, "wb") as fh:
-        fh.write(body)
+    elif manifest[key] != "null":
+        version_id = manifest[key]
+    path = os.path.join(materialize(services, manifest, skip_missing=True), key)
+    if not os.path.exists(path):
+        return {"file": key, "result": "missing"}
     loaded = load_dag_file(path, display_name=key)
     previous = services.dags.get_file(key)
     if loaded.error:
@@ -63,16 +69,32 @@ def process_file(
     if not services.dags.put_file(key, {"dag_ids": dag_ids, "version_id": version_id}, sequencer):
         return {"file": key, "result": "stale"}
     services.dags.clear_import_error(key)
-    manifest = services.bucket.latest_versions(DAGS_PREFIX) if loaded.dags else {}
-    if version_id:
-        manifest[key] = version_id
     bundle = services.dags.save_bundle(manifest) if loaded.dags else None
     for dag in loaded.dags:
         save_dag(services, serialize_dag(dag, key), version_id, now, bundle)
     for gone in set((previous or {}).get("dag_ids", [])) - set(dag_ids):
         deactivate(services, gone, key)
     log.info("processed %s: %s", key, ", ".join(dag_ids) or "no DAGs")
-    return {"file": key, "result": "ok", "dag_ids": dag_ids}
+    result: dict[str, Any] = {"file": key, "result": "ok", "dag_ids": dag_ids}
+    if reparse_errors:
+        again = reparse_import_errors(services, key, now)
+        if again:
+            result["reparsed"] = again
+    return result
+
+
+def reparse_import_errors(services: Any, changed: str, now: datetime) -> list[dict[str, Any]]:
+    """Parse again the files whose last import failed, now that `changed` imports: the helper
+    module they missed may be the one that just arrived (Airflow parses every file again in a
+    loop; here a change is what prompts it). One Query when nothing failed."""
+    again = []
+    for error in services.dags.list_import_errors():
+        filename = error["filename"]
+        if filename == changed:
+            continue
+        stored = services.dags.get_file(filename) or {}
+        again.append(process_file(services, filename, None, stored.get("sequencer"), now, reparse_errors=False))
+    return again
 
 
 def save_dag(
