@@ -141,6 +141,7 @@ def test_trigger_watch_the_grid_read_the_log_clear_and_run_again(page: Any, node
     if not switch.is_checked():
         row.locator(".switch").click()  # unpause
         _wait(lambda: node.api("GET", "/dags/example_fan_out_fan_in")[1]["is_paused"] is False, 10, "unpaused")
+        expect(page.locator(".toast")).to_contain_text("unpaused")
 
     row.locator("a >> text=example_fan_out_fan_in").click()
     page.wait_for_selector("table.grid")

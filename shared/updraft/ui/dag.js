@@ -241,12 +241,25 @@ export async function render({ root, params: [dagId], query, setQuery }) {
     if (!kept.length) next = page.next;
     tasks = mergeTasks(page.tasks, tasks);
     Object.assign(dag, fresh);
-    drawHead();
-    drawRunBar();
+    // Redraw only what changed: a part redrawn under the pointer loses the click it was getting.
+    if (changed("head", [dag, runs.filter((r) => r.version_changed).map((r) => r.dag_run_id)])) drawHead();
+    if (changed("runs", runs.map((r) => [r.dag_run_id, r.state, r.start_date, r.end_date]))) drawRunBar();
+    if (!changed("grid", [runs, tasks])) return;
     if (tab === "grid") drawGrid();
     else if (tab !== "code") drawTab();
   }
 
+  const drawnAs = {};
+  function changed(part, value) {
+    const text = JSON.stringify(value);
+    if (drawnAs[part] === text) return false;
+    drawnAs[part] = text;
+    return true;
+  }
+
+  changed("head", [dag, runs.filter((r) => r.version_changed).map((r) => r.dag_run_id)]);
+  changed("runs", runs.map((r) => [r.dag_run_id, r.state, r.start_date, r.end_date]));
+  changed("grid", [runs, tasks]);
   drawHead();
   fill(tabBar, tabs(TABS, tab, selectTab));
   drawRunBar();

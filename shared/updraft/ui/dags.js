@@ -32,15 +32,24 @@ export async function render({ root, query, setQuery }) {
     h("div.toolbar", search, status, tagBar),
     table));
 
+  // The latest request wins (typing in the search box sends several), and a refresh that
+  // brings nothing new leaves the page as it is (an open banner, a row being clicked).
+  let latest = 0;
+  let shown = "";
   async function load(quiet = false) {
     setQuery({ search: filters.search, tags: filters.tags, paused: filters.paused, offset: filters.offset || "" });
+    const mine = ++latest;
     const body = await get(`/ui/dags${qs({ limit: LIMIT, offset: filters.offset, search: filters.search, tags: filters.tags, paused: filters.paused })}`);
+    const drawn = JSON.stringify([body, filters]);
+    if (mine !== latest || (quiet && drawn === shown)) return;
+    shown = drawn;
     for (const button of status.children) button.setAttribute("aria-pressed", String(button.dataset.paused === filters.paused));
     count.textContent = `${body.total_entries.toLocaleString()} DAG${body.total_entries === 1 ? "" : "s"}`;
     fill(banner, importErrors(body.import_errors || []));
     fill(tagBar, ...filters.tags.map((t) => h("button.chip.active", { type: "button", title: "Remove this tag filter",
       onclick: () => { filters.tags = filters.tags.filter((x) => x !== t); filters.offset = 0; load(); } }, t, " ×")));
-    fill(table, dagTable(body.dags, { onTag, onChanged: () => load(true) }),
+    // A toggled DAG may leave the list only when it is filtered by paused.
+    fill(table, dagTable(body.dags, { onTag, onChanged: () => filters.paused && load(true) }),
       pager(filters.offset, LIMIT, body.total_entries, (offset) => { filters.offset = offset; load(); }));
     if (!quiet) window.scrollTo(0, 0);
   }

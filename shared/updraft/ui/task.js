@@ -131,21 +131,30 @@ export async function render({ root, params: [dagId, runId, taskId], query, setQ
     ]),
   };
 
-  async function refresh() {
+  // Redraw only when something changed (a button redrawn under the pointer loses its click);
+  // a running try's log is fetched again each time, since it grows.
+  let drawnAs = "";
+  async function refresh(force = true) {
     [run, instances] = await Promise.all([
       get(runPath(dagId, runId)),
       get(`${runPath(dagId, runId)}/taskInstances${qs({ task_id: taskId, limit: 100 })}`).then((b) => b.task_instances),
     ]);
     await loadInstance();
-    drawHead();
-    drawPicker();
-    drawTabs();
+    const now = JSON.stringify([run, instances, ti, tries, mapIndex, tryNumber, tab]);
+    const running = ti && ti.state === "running" && tab === "logs";
+    if (!force && now === drawnAs && !running) return;
+    if (force || now !== drawnAs) {
+      drawHead();
+      drawPicker();
+      drawTabs();
+    }
+    drawnAs = now;
     await drawTab();
   }
 
   await refresh();
   return {
-    refresh,
+    refresh: () => refresh(false),
     live: () => ACTIVE.has(run.state) || (ti && ACTIVE.has(ti.state)) || instances.some((i) => ACTIVE.has(i.state)),
     interval: 2000,
   };
