@@ -2,7 +2,6 @@
 // groups as boxes around their tasks, each task coloured by its state in the chosen run.
 
 import { h, svg, stateColor } from "./ui.js";
-import { aggregate } from "./states.js";
 
 const W = 190, H = 46, GAP_X = 70, GAP_Y = 22, PAD = 14, MARGIN = 30;
 
@@ -23,7 +22,7 @@ export function drawGraph(structure, run, hrefOf) {
 
   // Order within a layer: by the mean position of upstream tasks, keeping a group's tasks together.
   const pos = new Map();
-  layers.forEach((items, li) => {
+  layers.forEach((items) => {
     const bary = (n) => {
       const ups = upstream.get(n.id).filter((u) => pos.has(u));
       return ups.length ? ups.reduce((a, u) => a + pos.get(u), 0) / ups.length : index.get(n.id);
@@ -39,7 +38,6 @@ export function drawGraph(structure, run, hrefOf) {
       return ka - kb || (a.group_id || "").localeCompare(b.group_id || "") || bary(a) - bary(b) || index.get(a.id) - index.get(b.id);
     });
     items.forEach((n, i) => pos.set(n.id, i));
-    void li;
   });
 
   const tallest = Math.max(...layers.map((l) => l.length));
@@ -76,8 +74,7 @@ export function drawGraph(structure, run, hrefOf) {
   const drawn = nodes.map((n) => {
     const p = xy.get(n.id);
     const ti = tis[n.id];
-    const state = ti ? ti.state : null;
-    const shown = n.is_mapped && ti && ti.states ? aggregate(Object.keys(ti.states)) || state : state;
+    const shown = ti ? ti.state : null;  // a mapped task's: its instances' most pressing state
     const label = n.label.length > 24 ? `${n.label.slice(0, 23)}…` : n.label;
     return svg("a", { href: hrefOf(n.id), class: "node", "data-task-id": n.id, "data-state": shown || "none" },
       svg("title", {}, `${n.id}\n${n.operator}\n${shown || "no status"}${n.is_mapped && ti && ti.map_count != null ? `\n${ti.map_count} mapped` : ""}`),
