@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from updraft.exceptions import AirflowException
 from updraft.processing.dagfile import load_dag_file
+from updraft.store.dags import bundle_digest
 
 if TYPE_CHECKING:
     from updraft.authoring.dag import DAG
@@ -45,7 +46,7 @@ def materialize(services: Any, manifest: dict[str, str], *, skip_missing: bool =
     new manifest that differs from the last by one file downloads one file. A version missing
     from the bucket fails, unless `skip_missing` (the dag processor: a file deleted since the
     listing is not one the DAG being parsed needs, or its import says so)."""
-    digest = hashlib.sha256(json.dumps(manifest, sort_keys=True).encode()).hexdigest()[:16]
+    digest = bundle_digest(manifest)
     folder = os.path.join(bundle_root(), digest)
     marker = os.path.join(folder, ".complete")
     if os.path.exists(marker):
@@ -105,11 +106,13 @@ def load_pinned_dag(services: Any, run: "DagRun") -> "DAG":
 
 
 def _load_pinned(services: Any, run: "DagRun") -> "DAG":
-    manifest = _manifest(services, run)
-    cache_key = (run.fileloc, json.dumps(manifest, sort_keys=True))
+    # Every task of a run asks: a run's bundle digest and file version name its files, so only
+    # a run made without a bundle item (an inline manifest) costs a serialization here.
+    bundle = run.bundle_manifest_id or json.dumps(run.bundle_manifest or {}, sort_keys=True)
+    cache_key = (run.fileloc, run.bundle_version, bundle)
     dags = _loaded.get(cache_key)
     if dags is None:
-        folder = materialize(services, manifest)
+        folder = materialize(services, _manifest(services, run))
         path = os.path.join(folder, run.fileloc)
         display = run.fileloc
         loaded = load_dag_file(path, display_name=display)
