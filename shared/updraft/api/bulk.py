@@ -5,7 +5,8 @@ keys) does none of them and reports one error."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -74,3 +75,38 @@ def _delete(action: Any, h: Handlers, outcome: dict[str, Any]) -> None:
 
 
 _ACTIONS = {"create": _create, "update": _update, "delete": _delete}
+
+
+@contextmanager
+def secret_store_errors(missing: Callable[[str], HTTPError], not_found: str | None = None) -> Iterator[None]:
+    """Parameter Store's refusals as 400s; a key that cannot exist (`not_found`) as `missing`'s
+    404. The function's own role being denied is not the caller's fault: it stays a 500."""
+    from updraft.api.errors import BadRequest
+    from updraft.store.secrets import KEY_PATTERN, SecretAccessDenied, SecretStoreError
+
+    try:
+        yield
+    except SecretAccessDenied:
+        raise
+    except SecretStoreError as err:
+        if not_found is not None and not KEY_PATTERN.fullmatch(not_found):
+            raise missing(not_found) from None
+        raise BadRequest(str(err)) from None
+
+
+def secret_handlers(
+    store: Any, kind: str, key_of: Callable[[Any], str], create: Callable[[Any], None],
+    update: Callable[[Any, list[str] | None], None], errors: Callable[..., Any],
+) -> Handlers:
+    """A bulk request's handlers for variables or connections (`kind`) in Parameter Store;
+    `errors` is the route's `store_errors`."""
+
+    def existing() -> set[str]:
+        with errors():
+            return set(store.list(kind))
+
+    def delete(key: str) -> None:
+        with errors(not_found=key):
+            store.delete(kind, key)
+
+    return Handlers(existing, key_of, create, update, delete, kind)

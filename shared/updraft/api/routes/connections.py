@@ -9,8 +9,6 @@ overwrite it)."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response
@@ -113,21 +111,11 @@ def delete_connection(connection_id: str) -> Any:
 @requires("connection")
 def bulk_connections(request: bodies.BulkConnectionBody) -> dict:
     """Create, update and delete connections in one request."""
-    from updraft.api.bulk import Handlers, handle
+    from updraft.api.bulk import handle, secret_handlers
     from updraft.store.secrets import CONNECTIONS
 
-    store = services(router).secrets
-
-    def existing() -> set[str]:
-        with store_errors():
-            return set(store.list(CONNECTIONS))
-
-    def delete(conn_id: str) -> None:
-        with store_errors(not_found=conn_id):
-            store.delete(CONNECTIONS, conn_id)
-
-    return handle(request, Handlers(existing, lambda e: e.connection_id, lambda e: _save(_from_body(e)),
-                                    update, delete, "connections"))
+    return handle(request, secret_handlers(services(router).secrets, CONNECTIONS, lambda e: e.connection_id,
+                                           lambda e: _save(_from_body(e)), update, store_errors))
 
 
 # -- helpers ---------------------------------------------------------------------------------
@@ -209,16 +197,8 @@ def _missing(conn_id: str) -> NotFound:
     return NotFound(f"The Connection with connection_id: `{conn_id}` was not found")
 
 
-@contextmanager
-def store_errors(not_found: str | None = None) -> Iterator[None]:
-    """Parameter Store's refusals as 400s; an id that cannot exist (`not_found`) as a 404."""
-    from updraft.store.secrets import KEY_PATTERN, SecretAccessDenied, SecretStoreError
+def store_errors(not_found: str | None = None) -> Any:
+    """Parameter Store's refusals as 400s, an impossible key as this route's 404."""
+    from updraft.api.bulk import secret_store_errors
 
-    try:
-        yield
-    except SecretAccessDenied:
-        raise
-    except SecretStoreError as err:
-        if not_found is not None and not KEY_PATTERN.fullmatch(not_found):
-            raise _missing(not_found) from None
-        raise BadRequest(str(err)) from None
+    return secret_store_errors(_missing, not_found)

@@ -8,8 +8,6 @@ value that is not text is stored as its JSON."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response
@@ -113,24 +111,16 @@ def delete_variable(variable_key: str) -> Any:
 @requires("variable")
 def bulk_variables(request: bodies.BulkVariableBody) -> dict:
     """Create, update and delete variables in one request."""
-    from updraft.api.bulk import Handlers, handle
+    from updraft.api.bulk import handle, secret_handlers
     from updraft.store.secrets import VARIABLES
 
     store = services(router).secrets
-
-    def existing() -> set[str]:
-        with store_errors():
-            return set(store.list(VARIABLES))
 
     def create(entity: Any) -> None:
         with store_errors():
             store.put(VARIABLES, entity.key, stored_value(entity.value), entity.description)
 
-    def delete(key: str) -> None:
-        with store_errors(not_found=key):
-            store.delete(VARIABLES, key)
-
-    return handle(request, Handlers(existing, lambda e: e.key, create, update, delete, "variables"))
+    return handle(request, secret_handlers(store, VARIABLES, lambda e: e.key, create, update, store_errors))
 
 
 # -- helpers ---------------------------------------------------------------------------------
@@ -174,17 +164,8 @@ def _missing(key: str) -> NotFound:
     return NotFound(f"The Variable with key: `{key}` was not found")
 
 
-@contextmanager
-def store_errors(not_found: str | None = None) -> Iterator[None]:
-    """Parameter Store's refusals as 400s; a key that cannot exist (`not_found`) as a 404.
-    The function's own role being denied is not the caller's fault: it stays a 500."""
-    from updraft.store.secrets import KEY_PATTERN, SecretAccessDenied, SecretStoreError
+def store_errors(not_found: str | None = None) -> Any:
+    """Parameter Store's refusals as 400s, an impossible key as this route's 404."""
+    from updraft.api.bulk import secret_store_errors
 
-    try:
-        yield
-    except SecretAccessDenied:
-        raise
-    except SecretStoreError as err:
-        if not_found is not None and not KEY_PATTERN.fullmatch(not_found):
-            raise _missing(not_found) from None
-        raise BadRequest(str(err)) from None
+    return secret_store_errors(_missing, not_found)
