@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterator
 
+from updraft import compat
 from updraft.authoring import context
 from updraft.exceptions import AirflowException
 
@@ -45,6 +46,7 @@ def load_dag_file(path: str, display_name: str | None = None) -> LoadedFile:
     """Import `path` under a module name of its own and collect the DAGs it defines.
 
     `display_name` is how errors name the file (its key in the DAG bucket, say)."""
+    compat.install()
     with _import_lock:
         return _load(path, display_name)
 
