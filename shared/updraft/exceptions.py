@@ -82,8 +82,82 @@ class ParamValidationError(AirflowException):
     """A param or a trigger's conf does not satisfy the DAG's params."""
 
 
+class AirflowBadRequest(AirflowException):
+    """A request was malformed (Airflow's 400)."""
+
+
+class AirflowConfigException(AirflowException):
+    """A setting is missing or not valid."""
+
+
+class AirflowClusterPolicyViolation(AirflowException):
+    """A task or DAG breaks a policy of the deployment."""
+
+
+class AirflowTaskTerminated(AirflowException):
+    """The task was stopped from outside (its worker was ended)."""
+
+
+class AirflowRuntimeError(AirflowException):
+    """An error of the task runtime, not of the task's own code."""
+
+
+class DownstreamTasksSkipped(AirflowException):
+    """Raised by a task to skip the listed downstream tasks."""
+
+    def __init__(self, *, tasks: "list[str | tuple[str, int]]") -> None:
+        super().__init__(f"Skipping downstream tasks: {tasks}")
+        self.tasks = tasks
+
+
+class TaskDeferred(AirflowException):
+    """An operator asked to defer; Updraft has no triggerer (use reschedule-mode sensors)."""
+
+
+class TaskDeferralError(AirflowException):
+    """A deferral could not be carried out."""
+
+
+class XComNotFound(AirflowException):
+    """An XCom that a task pulled does not exist."""
+
+    def __init__(self, dag_id: str, task_id: str, key: str) -> None:
+        super().__init__(f'XComArg result from {task_id} at {dag_id} with key="{key}" is not found!')
+        self.dag_id = dag_id
+        self.task_id = task_id
+        self.key = key
+
+
+class AirflowDagDuplicatedIdException(AirflowException):
+    """Two files define the same DAG id."""
+
+
+class AirflowDagInconsistent(AirflowException):
+    """A DAG's definition contradicts itself."""
+
+
+def __getattr__(name: str) -> type:
+    # Defined beside the mapping code, which raises it; importable from here as in Airflow.
+    if name == "UnmappableXComTypePushed":
+        from updraft.authoring.mapped import UnmappableXComTypePushed
+
+        return UnmappableXComTypePushed
+    raise AttributeError(f"module 'updraft.exceptions' has no attribute {name!r}")
+
+
 __all__ = [
+    "AirflowBadRequest",
+    "AirflowClusterPolicyViolation",
+    "AirflowConfigException",
     "AirflowDagCycleException",
+    "AirflowDagDuplicatedIdException",
+    "AirflowDagInconsistent",
+    "AirflowRuntimeError",
+    "AirflowTaskTerminated",
+    "DownstreamTasksSkipped",
+    "TaskDeferralError",
+    "TaskDeferred",
+    "XComNotFound",
     "AirflowException",
     "AirflowFailException",
     "AirflowRescheduleException",

@@ -38,6 +38,7 @@ REPORT_DAG = """
         BashOperator(task_id="send", bash_command="echo send")
 """
 BROKEN_DAG = """
+    from updraft import DAG
     import a_module_that_does_not_exist
 """
 _sequencer = itertools.count(1)

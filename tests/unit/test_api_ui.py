@@ -170,7 +170,7 @@ def test_dag_list_filters_and_pages(services: Any, driver: Driver, query: str, e
 
 
 def test_dag_list_names_import_errors(services: Any, driver: Driver) -> None:
-    driver.upload("broken.py", "import a_module_that_does_not_exist\n")
+    driver.upload("broken.py", "from updraft import DAG\nimport a_module_that_does_not_exist\n")
 
     body = get(services, "/ui/dags")[1]
 

@@ -80,7 +80,7 @@ class DependencyMixin:
     def update_relative(self, other: Any, upstream: bool = True) -> None:
         """Note `other` as upstream (or downstream) of this node; task groups keep it."""
 
-    def set_downstream(self, other: Any) -> None:
+    def set_downstream(self, other: Any, edge_modifier: Any = None) -> None:
         mine = self._leaves()
         for node in _as_nodes(other):
             self.update_relative(node, upstream=False)
@@ -88,9 +88,9 @@ class DependencyMixin:
                 node.update_relative(task, upstream=True)
             for theirs in node._tasks():
                 for task in mine:
-                    task._link(theirs)
+                    task._link(theirs, edge_modifier)
 
-    def set_upstream(self, other: Any) -> None:
+    def set_upstream(self, other: Any, edge_modifier: Any = None) -> None:
         mine = self._tasks()
         for node in _as_nodes(other):
             self.update_relative(node, upstream=True)
@@ -98,7 +98,7 @@ class DependencyMixin:
                 node.update_relative(task, upstream=False)
             for theirs in node._leaves():
                 for task in mine:
-                    theirs._link(task)
+                    theirs._link(task, edge_modifier)
 
     def __rshift__(self, other: Any) -> Any:
         self.set_downstream(other)
@@ -187,7 +187,45 @@ class BaseOperator(DependencyMixin, metaclass=_OperatorMeta):
         end_date: Any = None,
         dag: "DAG | None" = None,
         task_group: "TaskGroup | None" = None,
+        pool_slots: int = 1,
+        weight_rule: str = "downstream",
+        max_active_tis_per_dag: int | None = None,
+        max_active_tis_per_dagrun: int | None = None,
+        map_index_template: str | None = None,
+        ignore_first_depends_on_past: bool = False,
+        wait_for_past_depends_before_skipping: bool = False,
+        pre_execute: Callable[..., Any] | None = None,
+        post_execute: Callable[..., Any] | None = None,
+        inlets: Any = None,
+        outlets: Any = None,
+        resources: dict[str, Any] | None = None,
+        run_as_user: str | None = None,
+        executor: str | None = None,
+        executor_config: dict[str, Any] | None = None,
+        retry_policy: Any = None,
+        sla: timedelta | None = None,
+        doc: str | None = None,
+        doc_json: str | None = None,
+        doc_yaml: str | None = None,
+        doc_rst: str | None = None,
+        task_display_name: str | None = None,
+        logger_name: str | None = None,
+        allow_nested_operators: bool = True,
+        render_template_as_native_obj: bool | None = None,
+        **kwargs: Any,
     ) -> None:
+        if kwargs:
+            raise TypeError(
+                f"Invalid arguments were passed to {type(self).__name__} (task_id: {task_id}). "
+                f"Invalid arguments were:\n**kwargs: {kwargs}"
+            )
+        if execution_timeout is not None and not isinstance(execution_timeout, timedelta):
+            raise ValueError(
+                f"execution_timeout must be timedelta object but passed as type: {type(execution_timeout)}"
+            )
+        if pool_slots < 1:
+            raise ValueError(f"pool slots for {task_id}{f' in dag {dag.dag_id}' if dag else ''} "
+                             "cannot be less than 1")
         # Task groups: inside `with TaskGroup("g")` the task id is `g.<task_id>`.
         self.task_group: TaskGroup | None = _task_group_for(task_group, dag)
         full_id = task_id
@@ -224,6 +262,32 @@ class BaseOperator(DependencyMixin, metaclass=_OperatorMeta):
         self.on_skipped_callback = on_skipped_callback
         self.start_date = start_date
         self.end_date = end_date
+        self.pool_slots = pool_slots
+        self.weight_rule = weight_rule
+        self.max_active_tis_per_dag = max_active_tis_per_dag
+        self.max_active_tis_per_dagrun = max_active_tis_per_dagrun
+        self.map_index_template = map_index_template
+        self.ignore_first_depends_on_past = ignore_first_depends_on_past
+        self.wait_for_past_depends_before_skipping = wait_for_past_depends_before_skipping
+        self._pre_execute_hook = pre_execute
+        self._post_execute_hook = post_execute
+        self.inlets = _as_list(inlets)
+        self.outlets = _as_list(outlets)
+        self.resources = resources
+        self.run_as_user = run_as_user
+        self.executor = executor
+        self.executor_config = dict(executor_config or {})
+        self.retry_policy = retry_policy
+        self.doc = doc
+        self.doc_json = doc_json
+        self.doc_yaml = doc_yaml
+        self.doc_rst = doc_rst
+        self.task_display_name = task_display_name or full_id
+        self.logger_name = logger_name
+        self.allow_nested_operators = allow_nested_operators
+        self.render_template_as_native_obj = render_template_as_native_obj
+        self.is_setup = False
+        self.is_teardown = False
         self.upstream_task_ids: set[str] = set()
         self.downstream_task_ids: set[str] = set()
         self.dag: DAG | None = None
@@ -247,13 +311,26 @@ class BaseOperator(DependencyMixin, metaclass=_OperatorMeta):
         return type(self).__name__
 
     @property
+    def output(self) -> Any:
+        """The XComArg of this task's return value (`PythonOperator(...).output`)."""
+        from updraft.authoring.xcomarg import XComArg
+
+        return XComArg(self)
+
+    def pre_execute(self, context: Any) -> None:
+        """Runs before `execute` when a subclass overrides it (after the `pre_execute` hook)."""
+
+    def post_execute(self, context: Any, result: Any = None) -> None:
+        """Runs after `execute` succeeded when a subclass overrides it (after the hook)."""
+
+    @property
     def dag_id(self) -> str | None:
         return self.dag.dag_id if self.dag else None
 
     def _tasks(self) -> list["BaseOperator"]:
         return [self]
 
-    def _link(self, downstream: "BaseOperator") -> None:
+    def _link(self, downstream: "BaseOperator", edge_modifier: Any = None) -> None:
         """Record `self >> downstream`, adopting the other's DAG when one side has none."""
         if self.dag is None and downstream.dag is not None:
             self.dag = downstream.dag
@@ -268,6 +345,8 @@ class BaseOperator(DependencyMixin, metaclass=_OperatorMeta):
             )
         self.downstream_task_ids.add(downstream.task_id)
         downstream.upstream_task_ids.add(self.task_id)
+        if edge_modifier is not None and self.dag is not None:
+            edge_modifier.add_edge_info(self.dag, self.task_id, downstream.task_id)
 
     @property
     def upstream_list(self) -> list["BaseOperator"]:
@@ -298,6 +377,12 @@ def _where(dag: "DAG | None", task_id: str | None) -> str:
     if dag is None:
         return "outside a DAG"
     return f"in DAG '{dag.dag_id}', {dag.fileloc}"
+
+
+def _as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return list(value) if isinstance(value, (list, tuple, set)) else [value]
 
 
 def _as_timedelta(value: timedelta | float | int | None) -> timedelta:

@@ -49,6 +49,19 @@ class DAG:
         on_success_callback: Callable[..., Any] | None = None,
         on_failure_callback: Callable[..., Any] | None = None,
         fileloc: str | None = None,
+        timezone: Any = None,
+        template_undefined: type | None = None,
+        jinja_environment_kwargs: dict[str, Any] | None = None,
+        max_consecutive_failed_dag_runs: int = 0,
+        access_control: dict[str, Any] | None = None,
+        auto_register: bool = True,
+        fail_fast: bool = False,
+        dag_display_name: str | None = None,
+        allowed_run_types: Iterable[str] | None = None,
+        disable_bundle_versioning: bool = False,
+        rerun_with_latest_version: bool | None = None,
+        deadline: Any = None,
+        sla_miss_callback: Any = None,
     ) -> None:
         self.fileloc = fileloc or _caller_file()
         validate_key_where(dag_id, f"DAG id in {self.fileloc}")
@@ -76,6 +89,22 @@ class DAG:
         self.render_template_as_native_obj = render_template_as_native_obj
         self.on_success_callback = on_success_callback
         self.on_failure_callback = on_failure_callback
+        self.template_undefined = template_undefined
+        self.jinja_environment_kwargs = dict(jinja_environment_kwargs or {})
+        # Accepted as Airflow accepts them; what Updraft does with each: docs/differences.md.
+        self.timezone = timezone
+        self.max_consecutive_failed_dag_runs = max_consecutive_failed_dag_runs
+        self.access_control = access_control
+        self.auto_register = auto_register
+        self.fail_fast = fail_fast
+        self.dag_display_name = dag_display_name or dag_id
+        self.allowed_run_types = allowed_run_types
+        self.disable_bundle_versioning = disable_bundle_versioning
+        self.rerun_with_latest_version = rerun_with_latest_version
+        self.deadline = deadline
+        self.sla_miss_callback = sla_miss_callback
+        # Labels on edges (`a >> Label("ok") >> b`): upstream id -> downstream id -> info.
+        self.edge_info: dict[str, dict[str, dict[str, Any]]] = {}
         self.task_dict: dict[str, BaseOperator] = {}
         # The root task group: it holds the top-level tasks and groups.
         self.task_group = TaskGroup.create_root(self)
@@ -106,6 +135,13 @@ class DAG:
         if exc_type is None:
             self.check_cycle()
             context.register(self)
+
+    # -- edges ----------------------------------------------------------------------------
+    def set_edge_info(self, upstream_task_id: str, downstream_task_id: str, info: dict[str, Any]) -> None:
+        self.edge_info.setdefault(upstream_task_id, {})[downstream_task_id] = dict(info)
+
+    def get_edge_info(self, upstream_task_id: str, downstream_task_id: str) -> dict[str, Any]:
+        return self.edge_info.get(upstream_task_id, {}).get(downstream_task_id, {})
 
     # -- tasks ----------------------------------------------------------------------------
     @property

@@ -170,8 +170,8 @@ class MappedOperator(DependencyMixin):
     def _tasks(self) -> list[Any]:
         return [self]
 
-    def _link(self, downstream: Any) -> None:
-        self._template._link(downstream)
+    def _link(self, downstream: Any, edge_modifier: Any = None) -> None:
+        self._template._link(downstream, edge_modifier)
 
     def unmap(self, map_index: int, resolve: Any) -> "BaseOperator":
         """The concrete operator of one instance, made outside any DAG context."""

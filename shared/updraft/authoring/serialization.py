@@ -102,6 +102,8 @@ def serialize_dag(dag: "DAG", fileloc: str) -> dict[str, Any]:
         "tasks": [serialize_task(t) for t in dag.topological_sort()],
         "task_group": serialize_task_group(dag.task_group),
     }
+    if dag.edge_info:  # labelled edges, for the graph (only when there are any: same hash)
+        body["edge_info"] = dag.edge_info
     body["version_hash"] = dag_hash(body)
     return body
 

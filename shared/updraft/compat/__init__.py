@@ -4,6 +4,6 @@
 same environment is found first and never shadowed; only when none is there do `airflow.*`
 modules resolve to Updraft's own names (see `updraft.compat.modules`)."""
 
-from updraft.compat.finder import AirflowFinder, install, uninstall
+from updraft.compat.finder import AirflowFinder, hint, install, uninstall
 
-__all__ = ["AirflowFinder", "install", "uninstall"]
+__all__ = ["AirflowFinder", "hint", "install", "uninstall"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.abc
+import re
 import importlib.machinery
 import sys
 import types
@@ -77,3 +78,17 @@ def uninstall() -> None:
     for name, module in list(sys.modules.items()):
         if isinstance(module, AirflowModule):
             del sys.modules[name]
+
+
+_CANNOT_IMPORT = re.compile(r"cannot import name '([^']+)' from '(airflow[\w.]*)'")
+
+
+def hint(err: BaseException) -> str:
+    """What to say after an import error of a name Updraft's `airflow.*` lacks ("" otherwise):
+    Python's own message for `from airflow.sdk import X` does not say what to use instead."""
+    if not isinstance(err, ImportError) or isinstance(err, ModuleNotFoundError):
+        return ""
+    found = _CANNOT_IMPORT.search(str(err))
+    if found is None or not isinstance(sys.modules.get(found.group(2)), AirflowModule):
+        return ""
+    return " - " + table.missing_name_message(found.group(2), found.group(1))

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from updraft import macros
 from updraft.authoring.xcomarg import XCOM_RETURN_KEY
 from updraft.timeutil import parse_iso
 
@@ -175,7 +176,7 @@ def build_context(
         "map_index": ti.map_index,
         "try_number": ti.try_number,
         "task_instance_key_str": f"{dag.dag_id}__{task.task_id}__{ds.replace('-', '')}",
-        "macros": Macros(),
+        "macros": macros,
         "var": {"value": VariableAccessor(deserialize_json=False), "json": VariableAccessor(deserialize_json=True)},
         "conn": ConnectionAccessor(),
         "inlets": [],
@@ -220,18 +221,3 @@ class DagRunView:
 
     def __repr__(self) -> str:
         return f"<DagRun {self.dag_id} @ {self.logical_date}: {self.run_id}, state:{self.state}>"
-
-
-class Macros:
-    """`macros` in templates: the helpers Airflow's templates use most."""
-
-    datetime = datetime
-    timedelta = timedelta
-
-    @staticmethod
-    def ds_add(ds: str, days: int) -> str:
-        return (datetime.strptime(ds, "%Y-%m-%d") + timedelta(days=days)).strftime("%Y-%m-%d")
-
-    @staticmethod
-    def ds_format(ds: str, input_format: str, output_format: str) -> str:
-        return datetime.strptime(ds, input_format).strftime(output_format)

@@ -82,3 +82,33 @@ class TriggerRule(str, Enum):
     @classmethod
     def all_triggers(cls) -> set[str]:
         return {rule.value for rule in cls}
+
+
+class WeightRule(str, Enum):
+    """How a task's priority weight adds up (Airflow's `weight_rule`)."""
+
+    DOWNSTREAM = "downstream"
+    UPSTREAM = "upstream"
+    ABSOLUTE = "absolute"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class State:
+    """Airflow 2's `State` namespace, kept for DAG code that compares with `State.SUCCESS`."""
+
+    NONE = None
+    SCHEDULED = TaskInstanceState.SCHEDULED
+    QUEUED = TaskInstanceState.QUEUED
+    RUNNING = TaskInstanceState.RUNNING
+    SUCCESS = TaskInstanceState.SUCCESS
+    FAILED = TaskInstanceState.FAILED
+    SKIPPED = TaskInstanceState.SKIPPED
+    UPSTREAM_FAILED = TaskInstanceState.UPSTREAM_FAILED
+    UP_FOR_RETRY = TaskInstanceState.UP_FOR_RETRY
+    UP_FOR_RESCHEDULE = TaskInstanceState.UP_FOR_RESCHEDULE
+    REMOVED = TaskInstanceState.REMOVED
+    finished = frozenset(FINISHED_STATES)
+    failed_states = frozenset(FAILED_STATES)
+    success_states = frozenset({TaskInstanceState.SUCCESS, TaskInstanceState.SKIPPED})

@@ -52,9 +52,4 @@ def _environment(dag: Any) -> Any:
     """The DAG's Jinja environment (its macros, filters and template folder), or a plain sandbox."""
     from updraft.execution.templates import jinja_environment
 
-    if dag is not None and getattr(dag, "fileloc", None):
-        return jinja_environment(dag)
-    from jinja2 import StrictUndefined
-    from jinja2.sandbox import SandboxedEnvironment
-
-    return SandboxedEnvironment(undefined=StrictUndefined, keep_trailing_newline=True, cache_size=0)
+    return jinja_environment(dag if dag is not None and getattr(dag, "fileloc", None) else None, False)

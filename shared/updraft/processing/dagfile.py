@@ -31,6 +31,9 @@ class LoadedFile:
     display_name: str
     dags: list["DAG"] = field(default_factory=list)
     error: str | None = None
+    # The top-level module whose absence made the import fail, if that was the reason: the
+    # file is parsed again when a file of that name arrives, and not for every other file.
+    missing_module: str | None = None
 
 
 class DagImportTimeout(AirflowException):
@@ -85,6 +88,7 @@ def _load(path: str, display_name: str | None) -> LoadedFile:
         if isinstance(err, KeyboardInterrupt):
             raise
         result.error = format_import_error(err, path, display)
+        result.missing_module = _missing_module(err)
     finally:
         context.stop_collecting()
         sys.modules.pop(module_name, None)
@@ -103,6 +107,26 @@ def _forget_modules_from(folder: str, before: set[str]) -> None:
             sys.modules.pop(name, None)
 
 
+def might_contain_dag(path: str) -> bool:
+    """Airflow's safe-mode heuristic (`dag_discovery_safe_mode`): only a file that mentions
+    both "dag" and "airflow" (or "updraft") is imported; helper modules are left alone."""
+    try:
+        with open(path, "rb") as handle:
+            content = handle.read().lower()
+    except OSError:
+        return True  # let the import say what is wrong
+    return b"dag" in content and (b"airflow" in content or b"updraft" in content)
+
+
+def _missing_module(err: BaseException) -> str | None:
+    seen: BaseException | None = err
+    while seen is not None:
+        if isinstance(seen, ModuleNotFoundError) and seen.name and not seen.name.startswith("airflow"):
+            return seen.name.split(".")[0]
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
 def _is_dag(value: object) -> bool:
     from updraft.authoring.dag import DAG
 
@@ -116,7 +140,7 @@ def format_import_error(err: BaseException, path: str, display: str) -> str:
         return f"{display}:{err.lineno}: SyntaxError: {err.msg}" + (f"\n    {code}" if code else "")
     frames = [f for f in traceback.extract_tb(err.__traceback__) if _same(f.filename, path)]
     where = f"{display}:{frames[-1].lineno}: " if frames else f"{display}: "
-    lines = [f"{where}{type(err).__name__}: {err}", "Traceback (most recent call last):"]
+    lines = [f"{where}{type(err).__name__}: {err}{compat.hint(err)}", "Traceback (most recent call last):"]
     for frame in traceback.extract_tb(err.__traceback__):
         if frame.filename.startswith(os.path.dirname(__file__)) or "importlib" in frame.filename:
             continue

@@ -11,7 +11,7 @@ from typing import Any
 
 from updraft.authoring.serialization import serialize_dag
 from updraft.execution.bundle import materialize
-from updraft.processing.dagfile import load_dag_file
+from updraft.processing.dagfile import LoadedFile, load_dag_file, might_contain_dag
 from updraft.scheduling.next_run import last_automated_interval, dag_schedule_fields, next_run_fields
 from updraft.store.bucket import DAGS_PREFIX
 from updraft.store.errors import ConditionFailed
@@ -56,13 +56,16 @@ def process_file(
     path = os.path.join(materialize(services, manifest, skip_missing=True), key)
     if not os.path.exists(path):
         return {"file": key, "result": "missing"}
-    loaded = load_dag_file(path, display_name=key)
+    if might_contain_dag(path):
+        loaded = load_dag_file(path, display_name=key)
+    else:  # not a DAG file (a helper module, say): it defines no DAGs and has no error
+        loaded = LoadedFile(path=path, display_name=key)
     previous = services.dags.get_file(key)
     if loaded.error:
         if not services.dags.put_file(key, {"dag_ids": (previous or {}).get("dag_ids", []),
                                             "version_id": version_id, "error": True}, sequencer):
             return {"file": key, "result": "stale"}
-        services.dags.put_import_error(key, loaded.error, iso(now) or "")
+        services.dags.put_import_error(key, loaded.error, iso(now) or "", loaded.missing_module)
         log.warning("import error in %s: %s", key, loaded.error.splitlines()[0])
         return {"file": key, "result": "import_error", "error": loaded.error}
     dag_ids = sorted(d.dag_id for d in loaded.dags)
@@ -84,17 +87,29 @@ def process_file(
 
 
 def reparse_import_errors(services: Any, changed: str, now: datetime) -> list[dict[str, Any]]:
-    """Parse again the files whose last import failed, now that `changed` imports: the helper
-    module they missed may be the one that just arrived (Airflow parses every file again in a
-    loop; here a change is what prompts it). One Query when nothing failed."""
+    """Parse again the files whose import failed for want of the module `changed` may be (Airflow
+    parses every file again in a loop; here the arrival of the missing module prompts it). Other
+    failed files wait for their own change: a folder of N files costs N parses, not N²."""
     again = []
     for error in services.dags.list_import_errors():
         filename = error["filename"]
-        if filename == changed:
+        if filename == changed or not _may_provide(changed, error):
             continue
         stored = services.dags.get_file(filename) or {}
         again.append(process_file(services, filename, None, stored.get("sequencer"), now, reparse_errors=False))
     return again
+
+
+def _may_provide(changed: str, error: dict[str, Any]) -> bool:
+    """Whether the file `changed` may be the module whose absence `error` records: a file or
+    folder of that name. An error recorded before the module was noted: any ImportError."""
+    missing = error.get("missing_module")
+    if missing is None:
+        return "ImportError" in error.get("stack_trace", "") or "ModuleNotFoundError" in error.get("stack_trace", "")
+    if not missing:
+        return False
+    parts = changed[len(DAGS_PREFIX):].split("/")
+    return missing in parts[:-1] or parts[-1] in (f"{missing}.py", missing)
 
 
 def save_dag(

@@ -151,10 +151,12 @@ class DagStore:
     def delete_file(self, fileloc: str) -> None:
         self.table.delete(keys.file_key(fileloc))
 
-    def put_import_error(self, fileloc: str, stacktrace: str, timestamp: str) -> None:
+    def put_import_error(self, fileloc: str, stacktrace: str, timestamp: str,
+                         missing_module: str | None = None) -> None:
+        """`missing_module`: the module the import lacked ("" when that was not the reason)."""
         self.table.put(
             {**keys.import_error_key(fileloc), "kind": "import_error", "filename": fileloc,
-             "stack_trace": stacktrace, "timestamp": timestamp}
+             "stack_trace": stacktrace, "timestamp": timestamp, "missing_module": missing_module or ""}
         )
 
     def clear_import_error(self, fileloc: str) -> None:
