@@ -2,7 +2,8 @@
 (each message delivered twice), and compared with what Airflow 3 produces for it.
 
 Each file in dags/ defines a DAG and an `EXPECTED` dict: the run's state, every task
-instance's state (`task` or `task[map_index]`), and chosen XComs and rendered fields. It may
+instance's state (`task` or `task[map_index]`), and chosen XComs (`xcom`: return values;
+`xcom_keys`: other keys, as multiple_outputs pushes them) and rendered fields. It may
 define `LOGICAL_DATE`, `CONF` and `FILES` (other files to put beside it)."""
 
 from __future__ import annotations
@@ -60,6 +61,11 @@ def test_conformance(path: Path, services: Any, handlers: dict[str, Any], stack_
         task_id, _, index = task.partition("[")
         map_index = int(index.rstrip("]")) if index else -1
         assert services.xcoms.get(dag_id, run.run_id, task_id, map_index, "return_value") == (True, value), task
+    for task, keys in expected.get("xcom_keys", {}).items():  # multiple_outputs: a key each
+        task_id, _, index = task.partition("[")
+        map_index = int(index.rstrip("]")) if index else -1
+        for key, value in keys.items():
+            assert services.xcoms.get(dag_id, run.run_id, task_id, map_index, key) == (True, value), (task, key)
     for task, fields in expected.get("rendered", {}).items():
         assert {k: tis[task].rendered_fields[k] for k in fields} == fields, task
     assert str(services.runs.get(dag_id, run.run_id).state) == expected["run"]

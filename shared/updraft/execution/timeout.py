@@ -51,3 +51,18 @@ def time_limit(seconds: float | None, make_error: Callable[[], BaseException]) -
         timer.cancel()
         if fired.is_set():  # an exception that arrived after the block: clear it
             ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread_id), None)
+
+
+@contextmanager
+def kill_on_timeout(task: object) -> Iterator[None]:
+    """Airflow's rule: a try stopped by its time limit has its operator's `on_kill()` called
+    (BashOperator ends its command's processes), then fails as timed out."""
+    from updraft.exceptions import AirflowTaskTimeout
+
+    try:
+        yield
+    except AirflowTaskTimeout:
+        on_kill = getattr(task, "on_kill", None)
+        if callable(on_kill):
+            on_kill()
+        raise

@@ -23,6 +23,7 @@ from updraft.exceptions import (
     AirflowSkipException,
     AirflowTaskTimeout,
 )
+from updraft.execution.airflow_vars import exported_context_vars
 from updraft.execution.bundle import load_pinned_dag
 from updraft.execution.callbacks import run_callbacks
 from updraft.execution.context import (
@@ -33,7 +34,8 @@ from updraft.execution.context import (
 )
 from updraft.execution.logs import capture_task_log
 from updraft.execution.masking import redact
-from updraft.execution.timeout import time_limit
+from updraft.execution.timeout import kill_on_timeout, time_limit
+from updraft.execution.xcom_results import push_result
 from updraft.models.records import DagRun, TaskInstance
 from updraft.models.states import FINISHED_STATES, DagRunState, TaskInstanceState as TIS
 from updraft.models.outcome import Outcome, record, skip_plans
@@ -145,15 +147,12 @@ def execute(
             context = build_context(dag, task, run, runtime_ti, previous)
             render_template_fields(task, context)
             rendered = rendered_fields(task)
-            run_callbacks(task.on_execute_callback, context, "on_execute")
             limit, make_error = _time_limit(task, seconds_left)
-            with time_limit(limit, make_error):
-                result = task.execute(context)
-            if task.do_xcom_push and result is not None:
-                runtime_ti.xcom_push("return_value", result)
-                if task.multiple_outputs and isinstance(result, dict):
-                    for key, value in result.items():
-                        runtime_ti.xcom_push(str(key), value)
+            with exported_context_vars(context), kill_on_timeout(task):
+                run_callbacks(task.on_execute_callback, context, "on_execute")
+                with time_limit(limit, make_error):
+                    result = task.execute(context)
+            push_result(task, runtime_ti, result)
             outcome = Outcome(TIS.SUCCESS, skip_plan=runtime_ti.skip_plan)
         except AirflowRescheduleException as err:
             task_log.info("Rescheduling task, marking task as UP_FOR_RESCHEDULE: next poke at %s",
@@ -172,6 +171,8 @@ def execute(
             task_log.exception("Task failed with exception")
             outcome = Outcome(TIS.FAILED, f"{type(err).__name__}: {err}")
             context["exception"] = err
+        if rendered is not None and getattr(task, "overwrite_rtif_after_execution", False):
+            rendered = rendered_fields(task)  # @task.bash: the command it ran, not a placeholder
         _finish_log(outcome, task, ti, run, context)
         if outcome.error:
             outcome.error = redact(outcome.error)  # the error is shown in the API and the UI
