@@ -88,7 +88,7 @@ def run_updraft(folder: Path, dag_id: str) -> dict[str, Any]:
     tis = {}
     for ti in doc.get("task_instances", []):
         key = ti["task_id"] if ti["map_index"] < 0 else f"{ti['task_id']}[{ti['map_index']}]"
-        tis[key] = {"state": ti["state"], "try_number": ti["try_number"], "xcom": ti.get("xcom_return_value")}
+        tis[key] = {"state": ti["state"] or "none", "try_number": ti["try_number"], "xcom": ti.get("xcom_return_value")}
     return {"run": doc.get("state"), "tis": tis, "seconds": seconds}
 
 

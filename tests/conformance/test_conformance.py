@@ -66,6 +66,8 @@ def test_conformance(path: Path, services: Any, handlers: dict[str, Any], stack_
         map_index = int(index.rstrip("]")) if index else -1
         for key, value in keys.items():
             assert services.xcoms.get(dag_id, run.run_id, task_id, map_index, key) == (True, value), (task, key)
+    for task, number in expected.get("tries", {}).items():
+        assert tis[task].try_number == number, task
     for task, fields in expected.get("rendered", {}).items():
         assert {k: tis[task].rendered_fields[k] for k in fields} == fields, task
     assert str(services.runs.get(dag_id, run.run_id).state) == expected["run"]

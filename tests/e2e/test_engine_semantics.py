@@ -42,10 +42,10 @@ def test_branch_skips_the_path_not_taken_and_skips_flow_on(driver: Driver) -> No
     driver.drain(duplicate=True)
     assert driver.states("branching", run.run_id) == {
         "pick": ("success", 1),
-        "left": ("success", 0),
+        "left": ("success", 1),  # an EmptyOperator runs no worker, but counts one try (Airflow)
         "right": ("skipped", 0),
         "after_right": ("skipped", 0),
-        "join": ("success", 0),
+        "join": ("success", 1),
     }
     assert driver.services.runs.get("branching", run.run_id).state == "success"
 
@@ -70,7 +70,7 @@ SHORT_CIRCUIT = """
     "ignore, always_state",
     [
         pytest.param(True, ("skipped", 0), id="ignore-downstream-trigger-rules"),
-        pytest.param(False, ("success", 0), id="respect-downstream-trigger-rules"),
+        pytest.param(False, ("success", 1), id="respect-downstream-trigger-rules"),
     ],
 )
 def test_short_circuit(driver: Driver, ignore: bool, always_state: tuple[str, int]) -> None:

@@ -61,6 +61,7 @@ class _OperatorMeta(type):
                     if key in accepted and key not in kwargs:
                         kwargs[key] = value
                 original(self, *args, **kwargs)
+                self.set_xcomargs_dependencies()
 
             cls.__init__ = __init__  # type: ignore[misc]
         return cls
@@ -309,6 +310,17 @@ class BaseOperator(DependencyMixin, metaclass=_OperatorMeta):
     @property
     def task_type(self) -> str:
         return type(self).__name__
+
+    def set_xcomargs_dependencies(self) -> None:
+        """Airflow's rule: an XComArg in a template field (`values=other.output`) makes its
+        task upstream of this one."""
+        from updraft.authoring.xcomarg import iter_xcom_args
+
+        for name in self.template_fields:
+            value = getattr(self, name, None)
+            for arg in iter_xcom_args(value):
+                if self.task_id not in arg.operator.downstream_task_ids:
+                    arg.operator.set_downstream(self)
 
     @property
     def output(self) -> Any:

@@ -37,7 +37,7 @@ def serialize_task(task: "BaseOperator") -> dict[str, Any]:
         "template_fields": list(task.template_fields),
         "doc_md": task.doc_md,
         "ui_color": task.ui_color,
-        "is_empty": task.task_type == "EmptyOperator" and not getattr(task, "is_mapped", False),
+        "is_empty": _is_empty(task),
         "depends_on_past": bool(task.depends_on_past),
         "wait_for_downstream": bool(task.wait_for_downstream),
         "task_group_id": task.task_group.group_id if task.task_group is not None else None,
@@ -45,11 +45,44 @@ def serialize_task(task: "BaseOperator") -> dict[str, Any]:
     }
 
 
+def _is_empty(task: Any) -> bool:
+    """Airflow's `is_task_schedulable`, negated: an EmptyOperator (or subclass) with no
+    execute or success callback, outlets or inlets is marked success without a worker."""
+    from updraft.operators.empty import EmptyOperator
+
+    if getattr(task, "is_mapped", False) or not isinstance(task, EmptyOperator):
+        return False
+    return not (task.on_execute_callback or task.on_success_callback
+                or getattr(task, "outlets", None) or getattr(task, "inlets", None))
+
+
 def _mapping(task: Any) -> dict[str, Any]:
-    """A mapped task's expand input: where its instances' arguments come from."""
+    """A mapped task's expand input: where its instances' arguments come from. A task of a
+    mapped task group is mapped over the group's, and `group_upstream` (`group_downstream`)
+    names the tasks before (after) it in the same group: instance i waits for their instances
+    i only (and only their instances i wait for it)."""
+    from updraft.authoring.taskgroup import mapped_task_group
+
+    group = mapped_task_group(task)
+    if group is not None:
+        if getattr(task, "is_mapped", False):
+            raise ValueError(
+                f"Task '{task.task_id}' is mapped inside the mapped task group '{group.group_id}': "
+                "mapping inside a mapped task group is not supported"
+            )
+        return {"is_mapped": True, "expand_input": group.expand_input.serialize(),
+                "mapped_group": group.group_id,
+                "group_upstream": [t for t in sorted(task.upstream_task_ids) if _in_group(task.dag, t, group)],
+                "group_downstream": [t for t in sorted(task.downstream_task_ids) if _in_group(task.dag, t, group)]}
     if not getattr(task, "is_mapped", False):
         return {}
     return {"is_mapped": True, "expand_input": task.expand_input.serialize()}
+
+
+def _in_group(dag: Any, task_id: str, group: Any) -> bool:
+    from updraft.authoring.taskgroup import mapped_task_group
+
+    return mapped_task_group(dag.task_dict[task_id]) is group
 
 
 def serialize_task_group(group: "TaskGroup") -> dict[str, Any]:

@@ -303,7 +303,8 @@ class _TaskGroupFactory:
     """What `@task_group` returns: each call makes a group (`name`, then `name__1`, …) and runs
     the function inside it."""
 
-    def __init__(self, function: Callable[..., Any], tg_kwargs: dict[str, Any]) -> None:
+    def __init__(self, function: Callable[..., Any], tg_kwargs: dict[str, Any],
+                 partial_kwargs: dict[str, Any] | None = None) -> None:
         if not callable(function):
             raise TypeError(f"'function' must be callable (got {function!r} that is a {type(function)!r}).")
         _TASK_GROUP_SIGNATURE.bind_partial(**tg_kwargs)
@@ -311,6 +312,7 @@ class _TaskGroupFactory:
         self.function = function
         self.tg_kwargs = dict(tg_kwargs)
         self.tg_kwargs.setdefault("group_id", function.__name__)
+        self.partial_kwargs = dict(partial_kwargs or {})
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         """The function's return value when it returns something (a task, an XComArg), so that
@@ -318,13 +320,115 @@ class _TaskGroupFactory:
         with TaskGroup(add_suffix_on_collision=True, **self.tg_kwargs) as group:
             if self.function.__doc__ and not group.tooltip:
                 group.tooltip = self.function.__doc__
-            retval = self.function(*args, **kwargs)
+            retval = self.function(*args, **self.partial_kwargs, **kwargs)
         if retval is not None:
             return retval
         return group
 
     def override(self, **kwargs: Any) -> "_TaskGroupFactory":
-        return _TaskGroupFactory(self.function, {**self.tg_kwargs, **kwargs})
+        return _TaskGroupFactory(self.function, {**self.tg_kwargs, **kwargs}, self.partial_kwargs)
+
+    # -- mapped task groups: one copy of the group per mapped value -------------------------
+    def partial(self, **kwargs: Any) -> "_TaskGroupFactory":
+        """Arguments the same for every copy of a mapped group (`g.partial(a=1).expand(b=[…])`)."""
+        self._check_names("partial", kwargs)
+        duplicated = set(kwargs) & set(self.partial_kwargs)
+        if duplicated:
+            raise TypeError(f"duplicate partial argument: {', '.join(sorted(duplicated))}")
+        return _TaskGroupFactory(self.function, self.tg_kwargs, {**self.partial_kwargs, **kwargs})
+
+    def expand(self, **kwargs: Any) -> Any:
+        """`g.expand(x=[1, 2, 3])`: every task of the group runs once per value, its instance i
+        after instance i of the tasks before it in the group (Airflow's MappedTaskGroup)."""
+        from updraft.authoring.mapped import ExpandInput, _check_mappable
+
+        if not kwargs:
+            raise TypeError("no arguments to expand against")
+        self._check_names("expand", kwargs)
+        duplicated = set(kwargs) & set(self.partial_kwargs)
+        if duplicated:
+            raise TypeError(f"mapping already partial argument: {', '.join(sorted(duplicated))}")
+        for name, value in kwargs.items():
+            _check_mappable(value, name, self.tg_kwargs["group_id"])
+        expand_input = ExpandInput("dict", kwargs)
+        return self._create_mapped(expand_input, {k: MappedArgument(expand_input, k) for k in kwargs})
+
+    def expand_kwargs(self, kwargs: Any) -> Any:
+        """`g.expand_kwargs([{"x": 1}, {"x": 2}])` (or an XComArg of such a list)."""
+        from updraft.authoring.mapped import ExpandInput
+        from updraft.authoring.xcomarg import XComArg
+
+        if isinstance(kwargs, (list, tuple)):
+            for item in kwargs:
+                if not isinstance(item, (XComArg, dict)):
+                    raise TypeError(f"expected XComArg or list[dict], not {type(kwargs).__name__}")
+        elif not isinstance(kwargs, XComArg):
+            raise TypeError(f"expected XComArg or list[dict], not {type(kwargs).__name__}")
+        parameters = inspect.signature(self.function).parameters.values()
+        if any(p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) for p in parameters):
+            raise TypeError("calling expand_kwargs() on task group function with * or ** is not supported")
+        expand_input = ExpandInput("list", kwargs)
+        names = [p.name for p in parameters if p.name not in self.partial_kwargs]
+        return self._create_mapped(expand_input, {k: MappedArgument(expand_input, k) for k in names})
+
+    def _check_names(self, what: str, kwargs: dict[str, Any]) -> None:
+        parameters = inspect.signature(self.function).parameters
+        if any(p.kind is p.VAR_KEYWORD for p in parameters.values()):
+            return
+        unknown = [k for k in kwargs if k not in parameters]
+        if unknown:
+            raise TypeError(f"{what} got an unexpected keyword argument {unknown[0]!r}")
+
+    def _create_mapped(self, expand_input: Any, mapped_args: dict[str, Any]) -> Any:
+        with MappedTaskGroup(expand_input, add_suffix_on_collision=True, **self.tg_kwargs) as group:
+            if self.function.__doc__ and not group.tooltip:
+                group.tooltip = self.function.__doc__
+            retval = self.function(**self.partial_kwargs, **mapped_args)
+        return retval if retval is not None else group
+
+
+class MappedTaskGroup(TaskGroup):
+    """A task group whose tasks are all mapped over one expand input, index by index."""
+
+    def __init__(self, expand_input: Any, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.expand_input = expand_input
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        super().__exit__(exc_type, exc, tb)
+        if exc_type is None:
+            # The tasks whose outputs the group maps over come before the whole group.
+            for arg in self.expand_input.xcom_args():
+                self.set_upstream(arg.operator)
+
+
+class MappedArgument:
+    """What a mapped group's function receives for a mapped parameter: resolved when a task
+    instance runs to that instance's value (like an XComArg, but indexed by the group)."""
+
+    def __init__(self, expand_input: Any, key: str) -> None:
+        self._input = expand_input
+        self._key = key
+
+    def __repr__(self) -> str:
+        return f"MappedArgument({self._key!r})"
+
+    def resolve(self, context: Any) -> Any:
+        ti = context["ti"]
+        values = self._input.values_for(
+            ti.map_index, lambda arg: ti.xcom_pull(task_ids=arg.operator.task_id, key=arg.key)
+        )
+        return values[self._key]
+
+
+def mapped_task_group(node: Any) -> MappedTaskGroup | None:
+    """The innermost mapped task group a task is in, if any."""
+    group = getattr(node, "task_group", None)
+    while group is not None:
+        if isinstance(group, MappedTaskGroup):
+            return group
+        group = group.parent_group
+    return None
 
 
 def task_group(python_callable: Callable[..., Any] | None = None, **tg_kwargs: Any) -> Any:

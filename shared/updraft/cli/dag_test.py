@@ -170,14 +170,20 @@ def run_document(services: Any, run: Any, dag: dict[str, Any]) -> dict[str, Any]
     }
     tis = []
     for task in serialized["tasks"]:
-        ti = stored.get((task["task_id"], -1))
-        tis.append({
-            "task_id": task["task_id"],
-            "map_index": -1,
-            "state": str(ti.state) if ti and ti.state is not TIS.NONE else None,
-            "try_number": ti.try_number if ti else 0,
-            "xcom_return_value": xcoms.get((task["task_id"], -1)),
-        })
+        parent = stored.get((task["task_id"], -1))
+        # A mapped task expanded to N instances is those instances (as in Airflow); one not
+        # expanded (yet, or to nothing) is its own record.
+        length = (parent.map_length or 0) if parent is not None else 0
+        indexes = list(range(length)) if task.get("is_mapped") and length else [-1]
+        for map_index in indexes:
+            ti = stored.get((task["task_id"], map_index))
+            tis.append({
+                "task_id": task["task_id"],
+                "map_index": map_index,
+                "state": str(ti.state) if ti and ti.state is not TIS.NONE else None,
+                "try_number": ti.try_number if ti else 0,
+                "xcom_return_value": xcoms.get((task["task_id"], map_index)),
+            })
     return {
         "dag_id": run.dag_id,
         "run_id": run.run_id,

@@ -96,16 +96,29 @@ class RuntimeTaskInstance:
     def _pull_one(self, task_id: str, key: str, map_indexes: int | list[int] | None, default: Any) -> Any:
         if isinstance(map_indexes, list):
             return [self._pull_one(task_id, key, index, default) for index in map_indexes]
-        if map_indexes is None and self._is_mapped(task_id):
+        if map_indexes is None and self._in_my_mapped_group(task_id):
+            map_indexes = self.map_index  # instance i of a mapped group reads instance i
+        elif map_indexes is None and self._is_mapped(task_id):
             return self._xcoms.get_all_indexes(self.dag_id, self.run_id, task_id, key)
         index = -1 if map_indexes is None else map_indexes
         found, value = self._xcoms.get(self.dag_id, self.run_id, task_id, index, key)
         return value if found else default
 
-    def _is_mapped(self, task_id: str) -> bool:
+    def _other(self, task_id: str) -> Any:
         dag = getattr(self.task, "dag", None)
-        other = dag.task_dict.get(task_id) if dag is not None else None
-        return bool(getattr(other, "is_mapped", False))
+        return dag.task_dict.get(task_id) if dag is not None else None
+
+    def _is_mapped(self, task_id: str) -> bool:
+        from updraft.authoring.taskgroup import mapped_task_group
+
+        other = self._other(task_id)
+        return bool(getattr(other, "is_mapped", False)) or mapped_task_group(other) is not None
+
+    def _in_my_mapped_group(self, task_id: str) -> bool:
+        from updraft.authoring.taskgroup import mapped_task_group
+
+        mine = mapped_task_group(self.task)
+        return mine is not None and self.map_index >= 0 and mapped_task_group(self._other(task_id)) is mine
 
 
 PREVIOUS_SUCCESS_KEYS = (

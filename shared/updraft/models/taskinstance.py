@@ -73,7 +73,7 @@ def make_ready(
             run.dag_id, run.run_id, task_id, -1, TIS.SUCCESS, from_state=TIS.NONE, try_number=None,
             fields={"start_date": iso(now), "end_date": iso(now), "duration": 0.0,
                     "operator": task["task_type"]},
-            run_counters=run_counters(task, TIS.SUCCESS),
+            run_counters=run_counters(task, TIS.SUCCESS), counts_a_try=True,
         )
         if done:
             result.decided.append((task_id, TIS.SUCCESS))
@@ -127,11 +127,68 @@ def expand_mapped(
 def queue_instances(
     services: Any, run: DagRun, task: dict[str, Any], length: int, now: datetime, result: Advance
 ) -> None:
-    """Downstream task instances learn the length first, then the instances are queued."""
-    for down_id in task["downstream"]:
-        services.tis.set_upstream_length(run.dag_id, run.run_id, down_id, task["task_id"], length)
+    """Downstream task instances learn the length first, then the instances are queued (in a
+    mapped task group, those waiting on other tasks of the group wait for their instances)."""
+    tell_downstream_length(services, run, task, length)
+    if task.get("group_upstream"):
+        return
     for map_index in range(length):
         make_ready(services, run, task, now, result, map_index)
+
+
+def tell_downstream_length(services: Any, run: DagRun, task: dict[str, Any], length: int) -> None:
+    """Each downstream task instance waits for `length` instances of `task` (not one); a
+    downstream task of the same mapped task group waits instance by instance instead."""
+    for down_id in task["downstream"]:
+        if task_in_group(task, down_id):
+            continue
+        services.tis.set_upstream_length(run.dag_id, run.run_id, down_id, task["task_id"], length)
+
+
+def task_in_group(task: dict[str, Any], down_id: str) -> bool:
+    """Whether `down_id` comes after `task` inside the same mapped task group."""
+    return down_id in task.get("group_downstream", ())
+
+
+def advance_in_group(
+    services: Any, run: DagRun, tasks: dict[str, dict[str, Any]], up_id: str, state: TIS,
+    map_index: int, down: dict[str, Any], now: datetime, result: Advance,
+    pending: deque[tuple[str, TIS, int]], recovering: bool,
+) -> bool:
+    """Instance `map_index` of a task in a mapped task group finished: tally it on instance
+    `map_index` of a downstream task of the same group and act on its decision. The
+    downstream task expands (to the group's length) the first time one of its instances is
+    decided. True when that instance is left open."""
+    down_id = down["task_id"]
+    ti = services.tis.tally(run.dag_id, run.run_id, down_id, map_index, up_id, state)
+    if ti.state is not TIS.NONE:
+        if recovering and ti.state in DECIDED_STATES and not _ran(ti):
+            pending.append((down_id, ti.state, map_index))
+        return ti.state not in FINISHED_STATES
+    decision = decide(down["trigger_rule"], Tally(
+        total=len(down["group_upstream"]), success=len(ti.up_success), failed=len(ti.up_failed),
+        skipped=len(ti.up_skipped), upstream_failed=len(ti.up_upstream_failed), removed=len(ti.up_removed),
+    ))
+    if decision is Decision.WAIT:
+        return True
+    parent = services.tis.get(run.dag_id, run.run_id, down_id, -1, consistent=True)
+    if parent is None or not parent.map_length:
+        length = mapped_length(services, run, tasks, down)
+        if services.tis.expand(run.dag_id, run.run_id, down_id, length, {"operator": down["task_type"]}) or recovering:
+            tell_downstream_length(services, run, down, length)
+    if decision is Decision.RUN:
+        make_ready(services, run, down, now, result, map_index)
+        return True
+    final = decision.final_state
+    assert final is not None
+    if services.tis.finish(
+        run.dag_id, run.run_id, down_id, map_index, final, from_state=TIS.NONE, try_number=None,
+        fields={"end_date": iso(now), "operator": down["task_type"]},
+        run_counters=run_counters(down, final),
+    ) or recovering:
+        result.decided.append((down_id, final))
+        pending.append((down_id, final, map_index))
+    return False
 
 
 # An upstream's final state as counted in its downstream's tally.
@@ -181,6 +238,11 @@ def advance(
             if down_id in skipped_here:
                 continue
             down = tasks[down_id]
+            if map_index >= 0 and task_in_group(tasks[task_id], down_id):
+                opened = advance_in_group(services, run, tasks, task_id, state, map_index, down, now,
+                                          result, pending, recovering)
+                open_downstream = open_downstream or opened
+                continue
             ti = None
             if runs_on_this_upstream(down, tasks[task_id], state, map_index):
                 # Tallied and queued in one write; a repeat finds it queued and reads as below.

@@ -153,9 +153,11 @@ class TaskInstanceStore:
         fields: dict[str, Any],
         run_counters: dict[str, int],
         slot: TaskSlot | None = None,
+        counts_a_try: bool = False,
     ) -> bool:
         """Put the task instance in a final state and count it on its run, atomically (and,
-        leaving `running` in a DAG with max_active_tasks, give its place back)."""
+        leaving `running` in a DAG with max_active_tasks, give its place back).
+        `counts_a_try`: the engine ran it without a worker (EmptyOperator), as one try."""
         names = {"#st": "state"}
         values: dict[str, Any] = {":from": str(from_state)}
         expr = "#st = :from"
@@ -167,7 +169,7 @@ class TaskInstanceStore:
         ti_op = self.table.transact_update(
             keys.ti_key(dag_id, run_id, task_id, map_index),
             Update(set={**_identity(dag_id, run_id), "state": str(state), **fields},
-                   remove=TIMER_ATTRS),
+                   remove=TIMER_ATTRS, increment={"try_number": 1} if counts_a_try else {}),
             Condition(expr, names, values),
         )
         run_op = self.table.transact_update(keys.run_key(dag_id, run_id), Update(add=run_counters))
