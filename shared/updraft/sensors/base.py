@@ -4,7 +4,9 @@ holding one (`reschedule`), as Airflow's sensors do."""
 from __future__ import annotations
 
 import hashlib
+import logging
 import time
+import traceback
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -13,10 +15,14 @@ from typing import Any
 from updraft.authoring.baseoperator import BaseOperator
 from updraft.exceptions import (
     AirflowException,
+    AirflowFailException,
     AirflowRescheduleException,
     AirflowSensorTimeout,
     AirflowSkipException,
+    AirflowTaskTimeout,
 )
+
+log = logging.getLogger("updraft.task")
 
 VALID_MODES = ("poke", "reschedule")
 
@@ -62,6 +68,8 @@ class BaseSensorOperator(BaseOperator):
         self.mode = mode
         self.exponential_backoff = exponential_backoff
         self.max_wait = _seconds(max_wait) if max_wait is not None else None
+        if soft_fail is True and never_fail is True:
+            raise ValueError("soft_fail and never_fail are mutually exclusive, you can not provide both.")
         self.silent_fail = silent_fail
         self.never_fail = never_fail
         if self.poke_interval < 0:
@@ -88,21 +96,14 @@ class BaseSensorOperator(BaseOperator):
         started_at, poke_count = self._progress(context)
         while True:
             poke_count += 1
-            try:
-                result = self.poke(context)
-            except (AirflowSensorTimeout, AirflowSkipException, AirflowRescheduleException):
-                raise
-            except Exception:
-                if self.silent_fail:
-                    result = False
-                else:
-                    raise
+            result = self._poke_once(context)
             if result:
+                log.info("Success criteria met. Exiting.")
                 return result.xcom_value if isinstance(result, PokeReturnValue) else None
             elapsed = (datetime.now(timezone.utc) - started_at).total_seconds()
             if elapsed > self.timeout:
                 message = f"Sensor has timed out; run duration of {elapsed} seconds exceeds the specified timeout of {self.timeout}."
-                if self.soft_fail or self.never_fail:
+                if self.soft_fail:
                     raise AirflowSkipException(message)
                 raise AirflowSensorTimeout(message)
             interval = self._next_interval(started_at, elapsed, poke_count)
@@ -114,6 +115,28 @@ class BaseSensorOperator(BaseOperator):
             self.log_waiting(interval)
             time.sleep(interval)
 
+    def _poke_once(self, context: Any) -> bool | PokeReturnValue:
+        """One poke, its errors taken as Airflow's sensors take them: a timeout or a
+        no-retry failure skips the task with soft_fail or never_fail; any other error is
+        "not yet" with silent_fail, and skips it with never_fail."""
+        try:
+            return self.poke(context)
+        except (AirflowSensorTimeout, AirflowTaskTimeout, AirflowFailException) as e:
+            if self.soft_fail:
+                raise AirflowSkipException("Skipping due to soft_fail is set to True.") from e
+            if self.never_fail:
+                raise AirflowSkipException("Skipping due to never_fail is set to True.") from e
+            raise
+        except (AirflowSkipException, AirflowRescheduleException):
+            raise
+        except Exception as e:
+            if self.silent_fail:
+                log.error("Sensor poke failed: \n %s", traceback.format_exc())
+                return False
+            if self.never_fail:
+                raise AirflowSkipException("Skipping due to never_fail is set to True.") from e
+            raise
+
     @staticmethod
     def _lambda_too_short(context: Any, interval: float) -> bool:
         """A poking sensor whose next poke would come after its Lambda must end frees the
@@ -122,9 +145,7 @@ class BaseSensorOperator(BaseOperator):
         return deadline is not None and time.monotonic() + interval >= deadline
 
     def log_waiting(self, interval: float) -> None:
-        import logging
-
-        logging.getLogger("updraft.task").info("Sleeping for %s seconds before poking again", interval)
+        log.info("Sleeping for %s seconds before poking again", interval)
 
     def _next_interval(self, started_at: datetime, elapsed: float, poke_count: int) -> float:
         """Airflow's _get_next_poke_interval: poke_interval, or a jittered exponential backoff."""
