@@ -4,6 +4,7 @@ from updraft.hooks.base import BaseHook
 from updraft.hooks.base_aws import AwsBaseHook
 from updraft.hooks.batch_client import BatchClientHook
 from updraft.hooks.ecs import EcsHook
+from updraft.hooks.filesystem import FSHook
 from updraft.hooks.http import HttpHook
 from updraft.hooks.lambda_function import LambdaHook
 from updraft.hooks.logs import AwsLogsHook
@@ -24,6 +25,7 @@ __all__ = [
     "BatchClientHook",
     "DbApiHook",
     "EcsHook",
+    "FSHook",
     "HttpHook",
     "LambdaHook",
     "PostgresHook",

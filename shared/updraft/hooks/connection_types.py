@@ -14,6 +14,7 @@ if TYPE_CHECKING:
 
 # conn_type: (module, class, the keyword that takes the connection id)
 HOOKS: dict[str, tuple[str, str, str]] = {
+    "fs": ("updraft.hooks.filesystem", "FSHook", "fs_conn_id"),
     "postgres": ("updraft.hooks.postgres", "PostgresHook", "postgres_conn_id"),
     "sqlite": ("updraft.hooks.sqlite", "SqliteHook", "sqlite_conn_id"),
     "http": ("updraft.hooks.http", "HttpHook", "http_conn_id"),
