@@ -1,14 +1,16 @@
 """ExternalTaskSensor: wait for a task (or a whole run) of another DAG at a related logical
-date."""
+date; ExternalTaskMarker: mark that a task of another DAG depends on this one."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+import datetime as dt
 from datetime import datetime, timedelta
 from typing import Any
 
 from updraft.exceptions import AirflowException, AirflowSkipException
+from updraft.operators.empty import EmptyOperator
 from updraft.sensors.base import BaseSensorOperator
 from updraft.timeutil import iso
 
@@ -92,3 +94,37 @@ class ExternalTaskSensor(BaseSensorOperator):
         if self.skipped_states and any(s in self.skipped_states for s in states):
             raise AirflowSkipException(f"The external {what} was skipped.")
         return bool(states) and all(s in self.allowed_states for s in states)
+
+
+class ExternalTaskMarker(EmptyOperator):
+    """Does nothing when it runs; it records that `external_task_id` of `external_dag_id`, at
+    `logical_date` (templated; the run's own by default), depends on this task. Airflow's
+    recursive clear follows it into that DAG, `recursion_depth` levels at most; Updraft's
+    clear does not follow it (docs/differences.md)."""
+
+    template_fields: Sequence[str] = ["external_dag_id", "external_task_id", "logical_date"]  # type: ignore[assignment]
+    ui_color = "#4db7db"
+
+    def __init__(
+        self,
+        *,
+        external_dag_id: str,
+        external_task_id: str,
+        logical_date: str | dt.datetime | None = "{{ logical_date.isoformat() }}",
+        recursion_depth: int = 10,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.external_dag_id = external_dag_id
+        self.external_task_id = external_task_id
+        if isinstance(logical_date, dt.datetime):
+            self.logical_date = logical_date.isoformat()
+        elif isinstance(logical_date, str):
+            self.logical_date = logical_date
+        else:
+            raise TypeError(
+                f"Expected str or datetime.datetime type for logical_date. Got {type(logical_date)}"
+            )
+        if recursion_depth <= 0:
+            raise ValueError("recursion_depth should be a positive integer")
+        self.recursion_depth = recursion_depth
