@@ -66,6 +66,8 @@ def test_conformance(path: Path, services: Any, handlers: dict[str, Any], stack_
         map_index = int(index.rstrip("]")) if index else -1
         for key, value in keys.items():
             assert services.xcoms.get(dag_id, run.run_id, task_id, map_index, key) == (True, value), (task, key)
+    for task in expected.get("no_xcom", []):
+        assert not services.xcoms.get(dag_id, run.run_id, task, -1, "return_value")[0], task
     for task, number in expected.get("tries", {}).items():
         assert tis[task].try_number == number, task
     for task, fields in expected.get("rendered", {}).items():

@@ -14,8 +14,14 @@ from updraft.authoring.xcomarg import XCOM_RETURN_KEY
 
 
 def push_result(task: Any, ti: Any, result: Any) -> None:
-    """Push `result` as the try's XComs (nothing when do_xcom_push is off or it is None)."""
+    """Push `result` as the try's XComs (nothing when do_xcom_push is off or it is None).
+
+    A branch or short circuit that skipped tasks pushes nothing either: in Airflow 3 the skip
+    ends `execute` with DownstreamTasksSkipped before the return value is pushed."""
     if not task.do_xcom_push or result is None:
+        return
+    plan = getattr(ti, "skip_plan", None)
+    if plan is not None and plan.skip and ti.map_index < 0:
         return
     if getattr(task, "multiple_outputs", False):
         if not isinstance(result, Mapping):

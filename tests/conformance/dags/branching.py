@@ -3,8 +3,9 @@ rules; a task group id chooses the group's root tasks."""
 
 from datetime import datetime
 
-from updraft import DAG, TaskGroup, task
-from updraft.operators import BashOperator, EmptyOperator
+from airflow.sdk import DAG, TaskGroup, task
+from airflow.providers.standard.operators.bash import BashOperator
+from airflow.providers.standard.operators.empty import EmptyOperator
 
 
 with DAG("conformance_branching", schedule=None, start_date=datetime(2024, 1, 1)):
@@ -38,5 +39,7 @@ EXPECTED = {
         "join": "success", "pick_group": "success", "grp.a": "success", "grp.b": "success",
         "other": "skipped",
     },
-    "xcom": {"choose": "left", "left": "left", "pick_group": "grp"},
+    # A branch that skipped tasks pushes no return value (Airflow 3.3.2's dag.test() agrees).
+    "xcom": {"left": "left"},
+    "no_xcom": ["choose", "pick_group"],
 }

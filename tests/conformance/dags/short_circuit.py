@@ -3,8 +3,8 @@ ignore_downstream_trigger_rules=False only the direct downstream tasks."""
 
 from datetime import datetime
 
-from updraft import DAG, task
-from updraft.operators import EmptyOperator
+from airflow.sdk import DAG, task
+from airflow.providers.standard.operators.empty import EmptyOperator
 
 with DAG("conformance_short_circuit", schedule=None, start_date=datetime(2024, 1, 1)):
 
@@ -36,5 +36,7 @@ EXPECTED = {
         "soft_gate": "success", "x": "skipped", "y": "success",
         "open_gate": "success", "through": "success",
     },
-    "xcom": {"gate": False, "soft_gate": 0, "open_gate": "yes"},
+    # A short circuit that skipped tasks pushes no return value (as Airflow 3.3.2 records).
+    "xcom": {"open_gate": "yes"},
+    "no_xcom": ["gate", "soft_gate"],
 }
