@@ -209,6 +209,50 @@ def test_latest_only_is_a_branch_operator() -> None:
     assert LatestOnlyOperator.ui_color == "#e9ffdb"
 
 
+LATEST_ONLY_DAG = """
+import pendulum
+from airflow.sdk import DAG
+from airflow.providers.standard.operators.bash import BashOperator
+from airflow.providers.standard.operators.empty import EmptyOperator
+from airflow.providers.standard.operators.latest_only import LatestOnlyOperator
+from airflow.utils.trigger_rule import TriggerRule
+
+with DAG("latest_engine", schedule="@daily", start_date=pendulum.datetime(2021, 1, 1, tz="UTC"), catchup=False):
+    latest_only = LatestOnlyOperator(task_id="latest_only")
+    task1 = BashOperator(task_id="task1", bash_command="echo 1")
+    task2 = BashOperator(task_id="task2", bash_command="echo 2")
+    task3 = EmptyOperator(task_id="task3")
+    task4 = EmptyOperator(task_id="task4", trigger_rule=TriggerRule.ALL_DONE)
+    latest_only >> task1 >> [task3, task4]
+    task2 >> [task3, task4]
+"""
+
+
+def test_latest_only_in_scheduled_runs_through_the_engine(services: Any, handlers: Any, stack_env: Any) -> None:
+    """An old scheduled run skips what follows (and its skip flows through trigger rules); today's
+    does not. Airflow 3.3.2 gives the same states for this DAG's scheduled runs."""
+    from tests.engine_driver import Driver
+    from updraft.models.dagrun import create_dag_run, start_dag_run
+    from updraft.models.states import DagRunType
+    from updraft.timeutil import utcnow
+
+    driver = Driver(services, handlers, stack_env)
+    assert driver.upload("latest_engine.py", LATEST_ONLY_DAG)["result"] == "ok"
+    dag = services.dags.get("latest_engine", consistent=True)
+    now = utcnow()
+    today = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    for run_id, logical in (("scheduled__old", utc(2024, 3, 5)), ("scheduled__today", today)):
+        run = create_dag_run(services, dag, run_id=run_id, run_type=DagRunType.SCHEDULED, logical_date=logical,
+                             data_interval=(logical, logical), run_after=logical, now=now)
+        start_dag_run(services, run, now)
+    driver.drain(duplicate=True)
+    states = {run_id: {k: v[0] for k, v in driver.states("latest_engine", run_id).items()}
+              for run_id in ("scheduled__old", "scheduled__today")}
+    assert states["scheduled__old"] == {
+        "latest_only": "success", "task1": "skipped", "task2": "success", "task3": "skipped", "task4": "success"}
+    assert states["scheduled__today"] == dict.fromkeys(("latest_only", "task1", "task2", "task3", "task4"), "success")
+
+
 # -- BranchDateTimeOperator ------------------------------------------------------------------
 
 
