@@ -226,9 +226,13 @@ def advance(
     pending: deque[tuple[str, TIS, int]] = deque(
         (entry[0], entry[1], entry[2] if len(entry) > 2 else -1) for entry in finished  # type: ignore[misc]
     )
-    # Whether a downstream task instance is left unfinished: then the run cannot be done yet,
-    # and reading it to find out is saved.
-    open_downstream = False
+    # The downstream task instances left unfinished: while there are any the run cannot be
+    # done yet, and reading it to find out is saved. One left waiting and decided later in
+    # this same loop (a join reached by two paths) is no longer open.
+    open_tis: set[tuple[str, int]] = set()
+
+    def left_open(key: tuple[str, int], is_open: bool) -> None:
+        (open_tis.add if is_open else open_tis.discard)(key)
     while pending:
         task_id, state, map_index = pending.popleft()
         skipped_here: set[str] = set()
@@ -241,7 +245,7 @@ def advance(
             if map_index >= 0 and task_in_group(tasks[task_id], down_id):
                 opened = advance_in_group(services, run, tasks, task_id, state, map_index, down, now,
                                           result, pending, recovering)
-                open_downstream = open_downstream or opened
+                left_open((down_id, map_index), opened)
                 continue
             ti = None
             if runs_on_this_upstream(down, tasks[task_id], state, map_index):
@@ -253,12 +257,12 @@ def advance(
                 )
                 if queued_try is not None:
                     result.queued.append(TaskMessage(run.dag_id, run.run_id, down_id, try_number=queued_try))
-                    open_downstream = True
+                    left_open((down_id, -1), True)
                     continue
             if ti is None:
                 ti = services.tis.tally(run.dag_id, run.run_id, down_id, -1, tally_key(task_id, map_index), state)
             if ti.state is not TIS.NONE:
-                open_downstream = open_downstream or ti.state not in FINISHED_STATES
+                left_open((down_id, -1), ti.state not in FINISHED_STATES)
                 if recovering and ti.state in DECIDED_STATES and not _ran(ti):
                     pending.append((down_id, ti.state, -1))
                 elif recovering and ti.state is TIS.SCHEDULED and ti.map_length:
@@ -276,16 +280,17 @@ def advance(
                 ),
             )
             if decision is Decision.WAIT:
-                open_downstream = True
+                left_open((down_id, -1), True)
                 continue
             if decision is Decision.RUN:
                 if down.get("is_mapped"):
                     opened = expand_mapped(services, run, tasks, down, now, result, pending, recovering=recovering)
-                    open_downstream = open_downstream or opened
+                    left_open((down_id, -1), opened)
                 elif make_ready(services, run, down, now, result):
+                    left_open((down_id, -1), False)
                     pending.append((down_id, TIS.SUCCESS, -1))
                 else:
-                    open_downstream = True
+                    left_open((down_id, -1), True)
                 continue
             final = decision.final_state
             assert final is not None
@@ -298,10 +303,11 @@ def advance(
                 pending.append((down_id, final, -1))
             elif recovering:
                 pending.append((down_id, final, -1))
+            left_open((down_id, -1), False)
     services.queue.send(result.queued)
     for message in result.queued:
         log.info("queued %s.%s try %s", message.dag_id, message.task_id, message.try_number)
-    if recovering or not open_downstream:
+    if recovering or not open_tis:
         result.run_state = finish_run_if_done(services, run.dag_id, run.run_id, now)
     return result
 
