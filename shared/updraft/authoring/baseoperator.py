@@ -9,6 +9,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from updraft.authoring import context
+from updraft.authoring.setup_teardown_marks import OperatorSetupTeardown, note_new_task
 from updraft.authoring.validation import validate_key_where
 from updraft.exceptions import AirflowException
 from updraft.models.states import TriggerRule
@@ -149,7 +150,7 @@ def _task_group_for(task_group: Any, dag: "DAG | None") -> "TaskGroup | None":
     return current_group(dag)
 
 
-class BaseOperator(DependencyMixin, metaclass=_OperatorMeta):
+class BaseOperator(OperatorSetupTeardown, DependencyMixin, metaclass=_OperatorMeta):
     """A task. Subclasses implement `execute(context)`; what it returns is its XCom."""
 
     template_fields: Sequence[str] = ()
@@ -289,6 +290,7 @@ class BaseOperator(DependencyMixin, metaclass=_OperatorMeta):
         self.render_template_as_native_obj = render_template_as_native_obj
         self.is_setup = False
         self.is_teardown = False
+        note_new_task(self)  # inside `with setup >> teardown:`, it goes between them
         self.upstream_task_ids: set[str] = set()
         self.downstream_task_ids: set[str] = set()
         self.dag: DAG | None = None
@@ -427,3 +429,24 @@ def cross_downstream(from_tasks: Sequence[Any], to_tasks: Any) -> None:
     """Every task in `from_tasks` upstream of every task in `to_tasks`."""
     for task in from_tasks:
         task.set_downstream(to_tasks)
+
+
+def chain_linear(*elements: Any) -> None:
+    """`chain_linear(a, [b, c], [d, e])`: every task of an element upstream of every task of
+    the next (where `chain` pairs lists element by element)."""
+    from updraft.authoring.edges import EdgeModifier
+
+    if not elements:
+        raise ValueError("No tasks provided; nothing to do.")
+    previous: Any = None
+    deps_set = False
+    for current in elements:
+        if isinstance(current, EdgeModifier):
+            raise ValueError("Labels are not supported by chain_linear")
+        if previous is not None:
+            for task in previous:
+                task >> current
+                deps_set = True
+        previous = [current] if isinstance(current, DependencyMixin) else current
+    if not deps_set:
+        raise ValueError("No dependencies were set. Did you forget to expand with `*`?")

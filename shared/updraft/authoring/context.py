@@ -45,3 +45,8 @@ def collected() -> list["DAG"]:
 def register(dag: "DAG") -> None:
     if _collecting is not None and dag not in _collecting:
         _collecting.append(dag)
+
+
+def is_collecting() -> bool:
+    """Whether a DAG file is being imported by Updraft (the dag processor, a worker, the CLI)."""
+    return _collecting is not None

@@ -136,6 +136,28 @@ class DAG:
             self.check_cycle()
             context.register(self)
 
+    # -- dag.test() -----------------------------------------------------------------------
+    def test(
+        self,
+        logical_date: datetime | str | None = None,
+        run_conf: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> dict[str, Any] | None:
+        """`dag.test()` at the bottom of a DAG file, run with `python my_dag.py`: one DagRun on
+        a throwaway local stack, as `updraft dags test` runs it, with each task's state and log
+        printed. Returns the run (state and task instances) as a JSON document. Does nothing
+        while Updraft itself imports the file (a `dag.test()` left without the
+        `if __name__ == "__main__":` guard is harmless)."""
+        if context.is_collecting():
+            return None
+        from pathlib import Path
+
+        from updraft.cli.dag_test import run_dag_test
+
+        date = logical_date.isoformat() if isinstance(logical_date, datetime) else logical_date
+        return run_dag_test(self.dag_id, dags_folder=Path(self.fileloc).resolve().parent,
+                            logical_date=date, conf=run_conf)
+
     # -- edges ----------------------------------------------------------------------------
     def set_edge_info(self, upstream_task_id: str, downstream_task_id: str, info: dict[str, Any]) -> None:
         self.edge_info.setdefault(upstream_task_id, {})[downstream_task_id] = dict(info)

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from updraft.authoring.baseoperator import DependencyMixin
+from updraft.authoring.setup_teardown_marks import XComArgSetupTeardown
 
 if TYPE_CHECKING:
     from updraft.authoring.baseoperator import BaseOperator
@@ -14,7 +15,7 @@ if TYPE_CHECKING:
 XCOM_RETURN_KEY = "return_value"
 
 
-class XComArg(DependencyMixin):
+class XComArg(XComArgSetupTeardown, DependencyMixin):
     """The XCom `key` of `operator`, resolved when the consuming task runs."""
 
     def __init__(self, operator: "BaseOperator", key: str = XCOM_RETURN_KEY) -> None:
@@ -47,3 +48,21 @@ def iter_xcom_args(value: Any) -> Iterator[XComArg]:
     elif isinstance(value, dict):
         for item in value.values():
             yield from iter_xcom_args(item)
+
+
+class LiteralValue:
+    """A value used as it is, never rendered as a template (`literal("{{ not rendered }}")`)."""
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def __repr__(self) -> str:
+        return f"literal({self.value!r})"
+
+    def resolve(self, context: "Context") -> Any:
+        return self.value
+
+
+def literal(value: Any) -> LiteralValue:
+    """Airflow's `literal`: keep a template field's value from being rendered."""
+    return LiteralValue(value)

@@ -25,8 +25,11 @@ class AirflowModule(types.ModuleType):
         target = self.__updraft_names__.get(name)
         if target is None:
             raise AttributeError(table.missing_name_message(self.__name__, name))
-        module_name, _, attr = target.partition(":")
-        value = getattr(importlib.import_module(module_name), attr or name)
+        if target.startswith("="):  # the module itself (`from airflow.sdk import timezone`)
+            value = importlib.import_module(target[1:])
+        else:
+            module_name, _, attr = target.partition(":")
+            value = getattr(importlib.import_module(module_name), attr or name)
         setattr(self, name, value)  # resolved once
         return value
 

@@ -1,6 +1,7 @@
 """Which of Airflow's modules Updraft provides, and the Updraft object behind each name.
 
-A target is `"updraft.module"` (the same name there) or `"updraft.module:name"`. Airflow 3's
+A target is `"updraft.module"` (the same name there), `"updraft.module:name"`, or
+`"=updraft.module"` (the module itself). Airflow 3's
 paths come first; Airflow 2's that Airflow 3 still accepts, or that DAG folders still use,
 point at the same objects. Modules not listed fail to import with a message saying what
 Updraft has instead (`UNSUPPORTED`)."""
@@ -98,7 +99,7 @@ _SDK = {
     **LABEL, **DECORATORS, **CONTEXT, **BASE_SENSOR, **BRANCH, **NOTIFIER, **TRIGGER_RULE,
     **TIMETABLES, "TaskInstanceState": "updraft.models.states", "DagRunState": "updraft.models.states",
     "WeightRule": "updraft.models.states", "BaseHook": _HOOKS, "literal": f"{_AUTHORING}.xcomarg",
-    "macros": "updraft:macros", "timezone": "updraft:timezone", "conf": "updraft.configuration",
+    "macros": "=updraft.macros", "timezone": "=updraft.timezone", "conf": "updraft.configuration",
     "get_parsing_context": "updraft.configuration", "__version__": "updraft",
 }
 
@@ -145,7 +146,7 @@ _PROVIDERS: dict[str, dict[str, str]] = {
         "SlackWebhookNotifier": _NOTIFY, "send_slack_webhook_notification": _NOTIFY},
     "airflow.providers.smtp.operators.smtp": {"EmailOperator": _OPS},
     "airflow.providers.common.compat.sdk": {
-        **_SDK, **EXCEPTIONS, "timezone": "updraft:timezone", "BaseSensorOperator": f"{_SENSORS}.base"},
+        **_SDK, **EXCEPTIONS, "BaseSensorOperator": f"{_SENSORS}.base"},
 }
 
 MODULES: dict[str, dict[str, str]] = {
@@ -171,6 +172,9 @@ MODULES: dict[str, dict[str, str]] = {
     **{f"airflow.providers.standard.operators.{m}": names for m, names in STANDARD_OPERATORS.items()},
     **{f"airflow.providers.standard.sensors.{m}": names for m, names in STANDARD_SENSORS.items()},
     "airflow.providers.standard.utils.weekday": {"WeekDay": f"{_SENSORS}.weekday"},
+    "airflow.providers.standard.hooks.filesystem": {"FSHook": f"{_HOOKS}.filesystem"},
+    "airflow.providers.standard.hooks.subprocess": {
+        "SubprocessHook": f"{_HOOKS}.subprocess", "SubprocessResult": f"{_HOOKS}.subprocess"},
     **_PROVIDERS,
     # Airflow 2's paths
     "airflow": {**DAG_NAMES, **XCOMARG, "__version__": "updraft"},
@@ -206,6 +210,9 @@ MODULES: dict[str, dict[str, str]] = {
     "airflow.macros": MACROS,
     "airflow.configuration": {"conf": "updraft.configuration"},
     "airflow.hooks.base": {"BaseHook": _HOOKS},
+    "airflow.hooks.filesystem": {"FSHook": f"{_HOOKS}.filesystem"},
+    "airflow.hooks.subprocess": {"SubprocessHook": f"{_HOOKS}.subprocess",
+                                 "SubprocessResult": f"{_HOOKS}.subprocess"},
     "airflow.notifications.basenotifier": NOTIFIER,
 }
 

@@ -66,6 +66,10 @@ class RuntimeTaskInstance:
         keep = set(task_ids)
         self.skip_plan = SkipPlan(skip=set(self.task.downstream_task_ids) - keep)
 
+    def skip_tasks(self, task_ids: Iterable[str]) -> None:
+        """SkipMixin.skip: these tasks are marked skipped (their skips flow on)."""
+        self.skip_plan = SkipPlan(skip=set(task_ids))
+
     def skip_all_downstream(self, *, ignore_downstream_trigger_rules: bool = True) -> None:
         """Short-circuiting: skip every downstream task; with ignore_downstream_trigger_rules
         every task after this one is skipped outright, else only the direct ones (the rest

@@ -23,7 +23,17 @@ if TYPE_CHECKING:
 log = logging.getLogger("updraft.task")
 
 
-class BranchMixIn:
+class SkipMixin:
+    """Airflow's `SkipMixin`: an operator that marks some of its downstream tasks skipped."""
+
+    def skip(self, ti: Any, tasks: Iterable[Any]) -> None:
+        """Skip these tasks (operators or task ids) of this run when this task succeeds."""
+        ids = [t if isinstance(t, str) else t.task_id for t in tasks]
+        if ids:
+            ti.skip_tasks(ids)
+
+
+class BranchMixIn(SkipMixin):
     """Airflow's branching: turn what the branch callable returned into the tasks to follow."""
 
     task_id: str
