@@ -11,8 +11,8 @@ import urllib.request
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from updraft import dag, task
-from updraft.operators import BashOperator
+from airflow.providers.standard.operators.bash import BashOperator
+from airflow.sdk import dag, task
 
 RATES_TO_EUR = {"EUR": 1.0, "USD": 0.92, "GBP": 1.17}
 

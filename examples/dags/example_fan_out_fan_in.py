@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from updraft import DAG, task
-from updraft.operators import EmptyOperator
+from airflow.providers.standard.operators.empty import EmptyOperator
+from airflow.sdk import DAG, task
 
 REGIONS = ["eu", "us", "apac", "latam"]
 
