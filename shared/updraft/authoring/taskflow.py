@@ -9,6 +9,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from updraft.authoring import context as dag_context
+from updraft.authoring.conditions import run_if, skip_if
 from updraft.authoring.xcomarg import XComArg
 from updraft.operators.branch import BranchPythonOperator, ShortCircuitOperator
 from updraft.operators.python import PythonOperator
@@ -155,15 +156,16 @@ def _unique_task_id(task_id: str, dag: Any, task_group: Any = None) -> str:
 
 
 class _TaskFactory:
-    """`task`, `task(...)`, `task.python(...)`, `task.branch(...)`, `task.short_circuit(...)`."""
+    """`task`, `task(...)` and `task.<name>(...)`: Airflow's TaskFlow decorators."""
+
+    run_if = staticmethod(run_if)
+    skip_if = staticmethod(skip_if)
 
     def __call__(self, python_callable: Callable[..., Any] | None = None, **kwargs: Any) -> Any:
         return self.python(python_callable, **kwargs)
 
     def python(self, python_callable: Callable[..., Any] | None = None, **kwargs: Any) -> Any:
-        if python_callable is not None:
-            return _TaskDecorator(python_callable, kwargs)
-        return lambda fn: _TaskDecorator(fn, kwargs)
+        return _decorate(python_callable, kwargs, DecoratedPythonOperator)
 
     def branch(self, python_callable: Callable[..., Any] | None = None, **kwargs: Any) -> Any:
         """`@task.branch`: the function returns the task id(s) or task group id(s) to follow."""
@@ -179,6 +181,55 @@ class _TaskFactory:
 
         return _decorate(python_callable, kwargs, DecoratedSensorOperator)  # type: ignore[arg-type]
 
+    def bash(self, python_callable: Callable[..., Any] | None = None, **kwargs: Any) -> Any:
+        """`@task.bash`: the function returns the bash command to run (a template)."""
+        from updraft.authoring import decorated_operators as ops
+
+        return _decorate(python_callable, kwargs, ops._BashDecoratedOperator)  # type: ignore[arg-type]
+
+    def virtualenv(self, python_callable: Callable[..., Any] | None = None, **kwargs: Any) -> Any:
+        """`@task.virtualenv`: runs only with requirements the worker already has
+        (PythonVirtualenvOperator)."""
+        from updraft.authoring import decorated_operators as ops
+
+        return _decorate(python_callable, kwargs, ops._PythonVirtualenvDecoratedOperator)
+
+    def external_python(
+        self, python: str | None = None, python_callable: Callable[..., Any] | None = None, **kwargs: Any
+    ) -> Any:
+        """`@task.external_python(python="/opt/venv/bin/python")`: the function runs in that
+        interpreter (ExternalPythonOperator)."""
+        from updraft.authoring import decorated_operators as ops
+
+        return _decorate(python_callable, {"python": python, **kwargs}, ops._PythonExternalDecoratedOperator)
+
+    def branch_virtualenv(self, python_callable: Callable[..., Any] | None = None, **kwargs: Any) -> Any:
+        from updraft.authoring import decorated_operators as ops
+
+        return _decorate(python_callable, kwargs, ops._BranchPythonVirtualenvDecoratedOperator)
+
+    def branch_external_python(self, python_callable: Callable[..., Any] | None = None, **kwargs: Any) -> Any:
+        from updraft.authoring import decorated_operators as ops
+
+        return _decorate(python_callable, kwargs, ops._BranchExternalPythonDecoratedOperator)
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(f"{type(self).__name__} has no attribute {name!r}")
+        hint = _ELSEWHERE.get(name)
+        raise AttributeError(f"task decorator {name!r} not found" + (f": {hint}" if hint else ""))
+
+
+# Decorators of Airflow's other providers, and what Updraft has instead.
+_CONTAINER = "there is no container runtime in a worker Lambda; run the image with EcsRunTaskOperator"
+_ELSEWHERE = {
+    "docker": _CONTAINER,
+    "kubernetes": _CONTAINER,
+    "kubernetes_cmd": _CONTAINER,
+    "pyspark": "Updraft has no Spark provider; submit the job with BatchOperator or EcsRunTaskOperator",
+    "stub": "Updraft runs Python tasks only (no Task SDK for other languages)",
+}
+
 
 def _decorate(
     python_callable: Callable[..., Any] | None,
@@ -186,6 +237,8 @@ def _decorate(
     operator_class: type[DecoratedPythonOperator],
 ) -> Any:
     if python_callable is not None:
+        if not callable(python_callable):
+            raise TypeError("No positional arguments allowed while using @task, use named arguments instead")
         return _TaskDecorator(python_callable, kwargs, operator_class)
     return lambda fn: _TaskDecorator(fn, kwargs, operator_class)
 

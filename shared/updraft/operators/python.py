@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import inspect
+import logging
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from updraft.authoring.baseoperator import BaseOperator
 from updraft.authoring.xcomarg import iter_xcom_args
+
+log = logging.getLogger("updraft.task")
 
 
 def context_kwargs(
@@ -58,12 +62,16 @@ class PythonCallableMixin:
             arg.operator.set_downstream(self)
 
     def _context_kwargs(self, context: Any) -> dict[str, Any]:
-        return context_kwargs(self.python_callable, context, op_args=self.op_args,
-                              op_kwargs=self.op_kwargs, templates_dict=self.templates_dict)
+        # As Airflow's context_merge: `templates_dict` is in the callable's context, None too.
+        context = {**dict(context), "templates_dict": self.templates_dict}
+        return context_kwargs(self.python_callable, context, op_args=self.op_args, op_kwargs=self.op_kwargs)
 
     def _call(self, context: Any) -> Any:
         kwargs = {**self.determine_kwargs(context), **self.op_kwargs}
-        return self.python_callable(*self.op_args, **kwargs)
+        result = self.python_callable(*self.op_args, **kwargs)
+        if inspect.iscoroutine(result):  # an `async def` callable runs in an event loop (Airflow 3.2+)
+            return asyncio.run(result)
+        return result
 
     def determine_kwargs(self, context: Any) -> dict[str, Any]:
         return self._context_kwargs(context)
@@ -75,7 +83,9 @@ def _check_callable(python_callable: Any) -> None:
 
 
 class PythonOperator(PythonCallableMixin, BaseOperator):
-    """Runs `python_callable(*op_args, **op_kwargs)`; its return value is the task's XCom."""
+    """Runs `python_callable(*op_args, **op_kwargs)`; its return value is the task's XCom.
+    `templates_exts` names the file extensions whose files are read as templates (a
+    `templates_dict` value "query.sql" is the rendered file)."""
 
     template_fields: Sequence[str] = ("templates_dict", "op_args", "op_kwargs")
     ui_color = "#ffefeb"
@@ -87,11 +97,21 @@ class PythonOperator(PythonCallableMixin, BaseOperator):
         op_args: Sequence[Any] | None = None,
         op_kwargs: Mapping[str, Any] | None = None,
         templates_dict: dict[str, Any] | None = None,
+        templates_exts: Sequence[str] | None = None,
+        show_return_value_in_logs: bool = True,
         **kwargs: Any,
     ) -> None:
         _check_callable(python_callable)
         super().__init__(**kwargs)
         self._set_callable(python_callable, op_args, op_kwargs, templates_dict)
+        if templates_exts:
+            self.template_ext = templates_exts
+        self.show_return_value_in_logs = show_return_value_in_logs
 
     def execute(self, context: Any) -> Any:
-        return self._call(context)
+        return_value = self._call(context)
+        if self.show_return_value_in_logs:
+            log.info("Done. Returned value was: %s", return_value)
+        else:
+            log.info("Done. Returned value not shown")
+        return return_value
