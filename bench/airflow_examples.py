@@ -27,6 +27,7 @@ from typing import Any
 from _support import RESULTS, ROOT, bench_python, ensure_bench_venv, write_result
 
 LOGICAL_DATE = "2024-03-05T00:00:00"
+UPDRAFT_TIMEOUT = 180  # seconds; Airflow's own examples all finish within a minute
 ORACLE = RESULTS / "airflow_examples_oracle.json"
 RECORDER = Path(__file__).parent / "compat" / "airflow_record.py"
 
@@ -74,12 +75,16 @@ def run_airflow(folder: Path, env: dict[str, str]) -> list[dict[str, Any]]:
 
 def run_updraft(folder: Path, dag_id: str) -> dict[str, Any]:
     started = time.monotonic()
-    proc = subprocess.run(
-        [sys.executable, "-m", "updraft.cli.main", "dags", "test", dag_id, LOGICAL_DATE,
-         "--dags-folder", str(folder), "-o", "json"],
-        capture_output=True, text=True, timeout=900, cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT / "shared")},
-    )
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "updraft.cli.main", "dags", "test", dag_id, LOGICAL_DATE,
+             "--dags-folder", str(folder), "-o", "json"],
+            capture_output=True, text=True, timeout=UPDRAFT_TIMEOUT, cwd=ROOT,
+            env={**os.environ, "PYTHONPATH": str(ROOT / "shared")},
+        )
+    except subprocess.TimeoutExpired:
+        return {"error": f"no result after {UPDRAFT_TIMEOUT} s (the run never finished)",
+                "seconds": UPDRAFT_TIMEOUT}
     seconds = time.monotonic() - started
     try:
         doc = json.loads(proc.stdout)
