@@ -651,3 +651,30 @@ def test_airflows_example_dags_import(name: str, tasks: int) -> None:
     loaded = load_dag_file(str(EXAMPLES / f"{name}.py"))
     assert loaded.error is None
     assert [(d.dag_id, len(d.tasks)) for d in loaded.dags] == [(name, tasks)]
+
+
+# -- XComArg of a key ------------------------------------------------------------------------
+
+
+class PullingTI(RecordingTI):
+    def __init__(self, stored: dict[tuple[str, str], Any]) -> None:
+        super().__init__()
+        self.stored = stored
+
+    def xcom_pull(self, task_ids: str, key: str, default: Any = None) -> Any:
+        return self.stored.get((task_ids, key), default)
+
+
+def test_a_missing_key_of_an_xcom_arg_is_airflows_error() -> None:
+    from updraft.exceptions import XComNotFound
+
+    with DAG("keys", schedule=None):
+        plain = ReturnsADict(task_id="plain")
+        multi = ReturnsADict(task_id="multi", multiple_outputs=True)
+    context = {"ti": PullingTI({("plain", "there"): 1})}
+    assert XComArg(plain, "there").resolve(context) == 1
+    assert XComArg(plain).resolve(context) is None
+    assert XComArg(multi, "absent").resolve(context) is None
+    with pytest.raises(XComNotFound) as err:
+        XComArg(plain, "absent").resolve(context)
+    assert str(err.value) == 'XComArg result from plain at d with key="absent" is not found!'

@@ -35,7 +35,20 @@ class XComArg(XComArgSetupTeardown, DependencyMixin):
         return f"XComArg({self.operator.task_id!r}, {self.key!r})"
 
     def resolve(self, context: "Context") -> Any:
-        return context["ti"].xcom_pull(task_ids=self.operator.task_id, key=self.key)
+        """The value; as Airflow, a missing return value (or key of a multiple_outputs task)
+        is None, any other missing key an XComNotFound."""
+        ti = context["ti"]
+        value = ti.xcom_pull(task_ids=self.operator.task_id, key=self.key, default=_MISSING)
+        if value is not _MISSING:
+            return value
+        if self.key == XCOM_RETURN_KEY or getattr(self.operator, "multiple_outputs", False):
+            return None
+        from updraft.exceptions import XComNotFound
+
+        raise XComNotFound(ti.dag_id, self.operator.task_id, self.key)
+
+
+_MISSING = object()
 
 
 def iter_xcom_args(value: Any) -> Iterator[XComArg]:
