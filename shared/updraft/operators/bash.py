@@ -15,7 +15,6 @@ from functools import cached_property
 from typing import Any, cast
 
 from updraft.authoring.baseoperator import BaseOperator
-from updraft.authoring.xcomarg import iter_xcom_args
 from updraft.exceptions import AirflowException, AirflowSkipException
 from updraft.execution.airflow_vars import context_to_airflow_vars
 from updraft.hooks.subprocess import SubprocessHook, SubprocessResult, working_directory
@@ -60,9 +59,6 @@ class BashOperator(BaseOperator):
         self.append_env = append_env
         self.output_processor = output_processor
         self._is_inline_cmd: bool | None = None
-        # A task's output in a templated field makes it upstream, as in Airflow.
-        for arg in iter_xcom_args([bash_command, env, cwd]):
-            arg.operator.set_downstream(self)
 
     @cached_property
     def subprocess_hook(self) -> SubprocessHook:
