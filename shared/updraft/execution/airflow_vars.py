@@ -71,5 +71,15 @@ def exported_context_vars(context: Mapping[str, Any]) -> Iterator[dict[str, str]
                 os.environ[name] = value
 
 
+def environ_copy() -> dict[str, str]:
+    """`os.environ.copy()`, safe while another thread's try puts its variables back (the
+    local stack runs several tries in one process): a key gone mid-copy means copy again."""
+    while True:
+        try:
+            return os.environ.copy()
+        except KeyError:
+            continue
+
+
 def _env_names() -> list[str]:
     return [ENV_VAR_FORMAT_PREFIX + env_name for *_, env_name in _SOURCES]

@@ -16,7 +16,7 @@ from typing import Any, cast
 
 from updraft.authoring.baseoperator import BaseOperator
 from updraft.exceptions import AirflowException, AirflowSkipException
-from updraft.execution.airflow_vars import context_to_airflow_vars
+from updraft.execution.airflow_vars import context_to_airflow_vars, environ_copy
 from updraft.hooks.subprocess import SubprocessHook, SubprocessResult, working_directory
 
 log = logging.getLogger("updraft.task")
@@ -68,7 +68,7 @@ class BashOperator(BaseOperator):
     def get_env(self, context: Any) -> dict[str, str]:
         """The command's environment: the worker's (`env` None), `env` alone, or the worker's
         updated with `env` (`append_env`); Airflow's context variables over any of them."""
-        system_env = os.environ.copy()
+        system_env = environ_copy()
         if self.env is None:
             env = system_env
         elif self.append_env:

@@ -27,6 +27,7 @@ from tempfile import TemporaryDirectory
 from typing import Any
 
 from updraft.exceptions import AirflowException, AirflowSkipException
+from updraft.execution.airflow_vars import environ_copy
 from updraft.operators import python_subprocess as sub
 from updraft.operators.branch import BaseBranchOperator
 from updraft.operators.python import PythonOperator
@@ -165,7 +166,7 @@ class _BasePythonVirtualenvOperator(PythonOperator):
     def _environment(self, pythonpath: Iterable[str]) -> dict[str, str]:
         """The worker's environment (inherit_env) with env_vars; the DAG's folder (and
         `pythonpath`) on PYTHONPATH, so the callable imports the modules beside the DAG file."""
-        env = dict(os.environ) if self.inherit_env else {}
+        env = environ_copy() if self.inherit_env else {}
         if self.env_vars:
             env.update(self.env_vars)
         folder = os.path.dirname(self.dag.fileloc) if self.dag is not None and self.dag.fileloc else None
