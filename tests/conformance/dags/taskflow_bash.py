@@ -65,6 +65,12 @@ with DAG("conformance_taskflow_bash", schedule=None, start_date=datetime(2024, 1
     def from_upstream(value: str) -> str:
         return f"echo got {value}"
 
+    @task.bash
+    def mapped(n: int) -> str:
+        return f"echo n={n} {{{{ ti.map_index }}}}"
+
+    mapped.expand(n=[1, 2])
+
     templated()
     with_context("hi")
     with_env()
@@ -86,6 +92,8 @@ EXPECTED = {
         "exit_99": "skipped",
         "fails": "failed",
         "from_upstream": "success",
+        "mapped[0]": "success",
+        "mapped[1]": "success",
         "not_a_string": "failed",
         "skip_me": "skipped",
         "stats": "success",
@@ -97,6 +105,8 @@ EXPECTED = {
     },
     "xcom": {
         "from_upstream": "got upstream",
+        "mapped[0]": "n=1 0",
+        "mapped[1]": "n=2 1",
         "stats": {"count": "3", "folder": "dags"},
         "templated": "ds=2024-03-05 task=templated",
         "use_stats": "3 files in dags",
@@ -115,5 +125,6 @@ EXPECTED = {
         "skip_me": {"bash_command": "DYNAMIC (set during execution)"},
         "use_stats": {"bash_command": "echo \"$COUNT files in $FOLDER\"", "env": {"COUNT": "3", "FOLDER": "dags"}},
         "from_upstream": {"op_args": ["upstream"], "bash_command": "echo got upstream"},
+        "mapped[1]": {"bash_command": "echo n=2 1", "cwd": None, "env": None, "op_args": [], "op_kwargs": {"n": 2}},
     },
 }
