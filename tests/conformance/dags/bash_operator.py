@@ -6,7 +6,7 @@ import os
 from datetime import datetime
 
 from airflow.providers.standard.operators.bash import BashOperator
-from airflow.sdk import DAG
+from airflow.sdk import DAG, task
 
 os.environ["CONFORMANCE_OUTER"] = "outer"
 CTX = ('$AIRFLOW_CTX_DAG_ID|$AIRFLOW_CTX_TASK_ID|$AIRFLOW_CTX_LOGICAL_DATE|$AIRFLOW_CTX_TRY_NUMBER|'
@@ -54,6 +54,13 @@ with DAG("conformance_bash", schedule=None, start_date=datetime(2024, 1, 1),
     custom_skip = BashOperator(task_id="custom_skip", bash_command="exit 3", skip_on_exit_code=[2, 3])
     no_skip = BashOperator(task_id="no_skip", bash_command="exit 99", skip_on_exit_code=None)
     failed = BashOperator(task_id="failed", bash_command="echo before; exit 1")
+    @task
+    def python_env() -> list:
+        # The task runner exports the same variables into the task's own environment.
+        names = ("AIRFLOW_CTX_DAG_ID", "AIRFLOW_CTX_TASK_ID", "AIRFLOW_CTX_TRY_NUMBER", "AIRFLOW_CTX_DAG_OWNER")
+        return [os.environ.get(name) for name in names]
+
+    python_env()
     # Rendered, the command ends in .sh: Airflow runs it as a script file in the working directory.
     script = BashOperator(
         task_id="script", bash_command='case "$0" in *.sh) echo "script {{ ds }}";; *) echo inline;; esac #{{ ".sh" }}')
@@ -77,6 +84,7 @@ EXPECTED = {
         "no_skip": "failed",
         "not_a_dict": "failed",
         "processed": "success",
+        "python_env": "success",
         "run_id": "success",
         "script": "success",
         "skipped": "skipped",
@@ -95,6 +103,7 @@ EXPECTED = {
         "gone": "removed",
         "inherited": "outer|conformance_bash",
         "processed": "TWO",
+        "python_env": ["conformance_bash", "python_env", "1", "data"],
         "run_id": "same",
         "script": "script 2024-03-05",
         "stats": {"count": 3, "folder": "dags"},
