@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Iterator
 
 from updraft import compat
 from updraft.authoring import context
+from updraft.authoring.setup_teardown_marks import validate_setup_teardown
 from updraft.exceptions import AirflowException
 
 if TYPE_CHECKING:
@@ -82,6 +83,7 @@ def _load(path: str, display_name: str | None) -> LoadedFile:
                 )
             seen[dag.dag_id] = dag
         for dag in seen.values():
+            validate_setup_teardown(dag)  # Airflow's DAG.validate(), before it bags the DAG
             dag.check_cycle()
         result.dags = list(seen.values())
     except BaseException as err:  # noqa: BLE001 - any failure of user code is an import error
