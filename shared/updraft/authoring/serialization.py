@@ -42,7 +42,14 @@ def serialize_task(task: "BaseOperator") -> dict[str, Any]:
         "wait_for_downstream": bool(task.wait_for_downstream),
         "task_group_id": task.task_group.group_id if task.task_group is not None else None,
         **_mapping(task),
+        **_setup_teardown(task),
     }
+
+
+def _setup_teardown(task: Any) -> dict[str, Any]:
+    """A setup's or a teardown's marks, only where set (so other tasks serialize as before)."""
+    return {name: True for name in ("is_setup", "is_teardown", "on_failure_fail_dagrun")
+            if getattr(task, name, False)}
 
 
 def _is_empty(task: Any) -> bool:
@@ -83,6 +90,15 @@ def _in_group(dag: Any, task_id: str, group: Any) -> bool:
     from updraft.authoring.taskgroup import mapped_task_group
 
     return mapped_task_group(dag.task_dict[task_id]) is group
+
+
+def _with_setup_teardown(tasks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """What the engine needs beyond each task's own edges when the DAG has setups or
+    teardowns (indirect setups, a teardown's scope, which tasks count for the run's state)."""
+    from updraft.models.setup_teardown import annotate
+
+    annotate(tasks)
+    return tasks
 
 
 def serialize_task_group(group: "TaskGroup") -> dict[str, Any]:
@@ -132,7 +148,7 @@ def serialize_dag(dag: "DAG", fileloc: str) -> dict[str, Any]:
         "is_paused_upon_creation": dag.is_paused_upon_creation,
         "has_on_success_callback": dag.on_success_callback is not None,
         "has_on_failure_callback": dag.on_failure_callback is not None,
-        "tasks": [serialize_task(t) for t in dag.topological_sort()],
+        "tasks": _with_setup_teardown([serialize_task(t) for t in dag.topological_sort()]),
         "task_group": serialize_task_group(dag.task_group),
     }
     if dag.edge_info:  # labelled edges, for the graph (only when there are any: same hash)

@@ -25,7 +25,21 @@ cannot give it:
 - none_failed_min_one_success: as none_failed, and one succeeded. Upstream_failed at the
   first failed or upstream_failed one; skipped when all were skipped.
 - none_skipped: all are done and none was skipped. Skipped at the first skipped one.
+- all_done_setup_success (a teardown's): all are done, and one of the upstream setups
+  succeeded (or there is none). Skipped when all are done and every setup was skipped;
+  upstream_failed when all are done and no setup succeeded.
 - always: runs at once.
+
+Setups and teardowns add two conditions, each from its own counts on the tally (zero for a
+task that has nothing to do with setups):
+
+- A task that is not a teardown needs its *indirect* setups (upstream of it, not directly,
+  and in scope: without teardowns, or with one downstream of the task) to have succeeded,
+  whatever its rule: upstream_failed at the first of them failed or upstream_failed, skipped
+  at the first skipped, and it waits until they all succeeded. Airflow checks this first
+  (`_evaluate_setup_constraint`), and a state set there wins.
+- A teardown whose rule is met still waits until every task in its scope (between its
+  setups and it, not directly upstream) is done (`_evaluate_teardown_scope`).
 
 A task without upstream tasks runs, whatever its rule. A `removed` upstream counts as done,
 as in Airflow, but as neither a success, a failure nor a skip: all_success, all_failed,
@@ -71,6 +85,18 @@ class Tally:
     skipped: int = 0
     upstream_failed: int = 0
     removed: int = 0
+    # Of the `total`, those that are setups, and how many of them succeeded or were skipped.
+    setups: int = 0
+    setup_success: int = 0
+    setup_skipped: int = 0
+    # A non-teardown's indirect setups (not counted in `total`) and how each ended.
+    indirect_setups: int = 0
+    indirect_success: int = 0
+    indirect_failed: int = 0
+    indirect_skipped: int = 0
+    # A teardown's scope (not counted in `total`) and how many of its tasks are done.
+    scope: int = 0
+    scope_done: int = 0
 
     @property
     def done(self) -> int:
@@ -89,10 +115,19 @@ def decide(rule: TriggerRule | str, tally: Tally) -> Decision:
     rule = TriggerRule(str(rule))
     if tally.total == 0 or rule is TriggerRule.ALWAYS:
         return Decision.RUN
-    early = _early_state(rule, tally)
+    early = _setup_constraint_state(tally) or _early_state(rule, tally)
     if early is not None:
         return early
-    return Decision.RUN if _met(rule, tally) else Decision.WAIT
+    if tally.indirect_success < tally.indirect_setups or not _met(rule, tally):
+        return Decision.WAIT
+    return Decision.RUN if tally.scope_done >= tally.scope else Decision.WAIT
+
+
+def _setup_constraint_state(t: Tally) -> Decision | None:
+    """The state Airflow's setup constraint sets from the indirect setups, before all end."""
+    if t.indirect_failed:
+        return Decision.UPSTREAM_FAILED
+    return Decision.SKIP if t.indirect_skipped else None
 
 
 def _early_state(rule: TriggerRule, t: Tally) -> Decision | None:
@@ -113,6 +148,10 @@ def _early_state(rule: TriggerRule, t: Tally) -> Decision | None:
         if non_skipped_done >= t.total - t.skipped and not t.success:
             return Decision.UPSTREAM_FAILED
         return None
+    if rule is TriggerRule.ALL_DONE_SETUP_SUCCESS:
+        if t.all_done and t.setups and t.setup_skipped >= t.setups:
+            return Decision.SKIP
+        return Decision.UPSTREAM_FAILED if t.all_done and t.setups and not t.setup_success else None
     if rule is TriggerRule.ALL_SKIPPED:
         return Decision.SKIP if t.success or failed_any else None
     if rule is TriggerRule.ONE_SUCCESS:
@@ -145,6 +184,8 @@ def _met(rule: TriggerRule, t: Tally) -> bool:
     if rule is TriggerRule.ALL_DONE_MIN_ONE_SUCCESS:
         non_skipped_done = t.success + t.failed + t.upstream_failed + t.removed
         return not t.skipped and non_skipped_done >= t.total - t.skipped and t.success > 0
+    if rule is TriggerRule.ALL_DONE_SETUP_SUCCESS:
+        return t.all_done and (not t.setups or t.setup_success > 0)
     if rule is TriggerRule.ALL_SKIPPED:
         return t.total - t.skipped <= 0
     if rule is TriggerRule.ONE_SUCCESS:
