@@ -341,7 +341,7 @@ def clear_plan(services: Any, args: argparse.Namespace) -> tuple[ClearPlan, list
             continue
         task_ids = select_tasks(
             services.serialized_dag(run.dag_id, run.dag_version), task_regex=args.task_regex,
-            include_upstream=args.upstream, include_downstream=args.downstream,
+            include_upstream=args.upstream, include_downstream=args.downstream, setups_teardowns=True,
         )
         if not task_ids:
             continue

@@ -20,6 +20,7 @@ from updraft.exceptions import DagRunNotFound, TaskNotFound
 from updraft.models.outcome import skip_plans
 from updraft.models.records import TaskInstance
 from updraft.models.serialized import tasks_by_id
+from updraft.models.setup_teardown import counts_for_run_state, reported_by, with_setups_and_teardowns
 from updraft.models.states import FAILED_STATES, FINISHED_STATES, TaskInstanceState as TIS
 from updraft.models.taskinstance import Advance, advance, expand_mapped, make_ready
 from updraft.store.ti_history import record_try
@@ -41,8 +42,10 @@ def select_tasks(
     task_regex: str | None = None,
     include_upstream: bool = False,
     include_downstream: bool = False,
+    setups_teardowns: bool = False,
 ) -> set[str]:
-    """The task ids to clear: named ones (or matching a regex), and their relatives."""
+    """The task ids to clear: named ones (or matching a regex), and their relatives; with
+    `setups_teardowns`, also the setups and teardowns they need (Airflow's `partial_subset`)."""
     tasks = tasks_by_id(serialized)
     chosen: set[str] = set()
     for task_id in task_ids or ():
@@ -54,6 +57,7 @@ def select_tasks(
         chosen |= {t for t in tasks if pattern.search(t)}
     if task_ids is None and task_regex is None:
         chosen = set(tasks)
+    matched = set(chosen)
     for direction, wanted in (("upstream", include_upstream), ("downstream", include_downstream)):
         if not wanted:
             continue
@@ -63,6 +67,9 @@ def select_tasks(
                 if relative not in chosen:
                     chosen.add(relative)
                     frontier.append(relative)
+    if setups_teardowns:
+        chosen |= with_setups_and_teardowns(tasks, matched, include_upstream=include_upstream,
+                                            include_downstream=include_downstream)
     return chosen
 
 
@@ -105,7 +112,7 @@ def clear_task_instances(
             record_try(services.table, ti, ti.state)  # the API still lists the try it ended
         if ti.state in FINISHED_STATES:
             counters["tis_finished"] -= 1
-            if not task["downstream"] and ti.state in FAILED_STATES:
+            if counts_for_run_state(task) and ti.state in FAILED_STATES:
                 counters["leaves_failed"] -= 1
         if ti.state is TIS.SCHEDULED and ti.map_length:
             counters["tis_total"] -= ti.map_length - 1
@@ -132,7 +139,8 @@ def _redispatch(services: Any, run: Any, serialized: dict[str, Any], cleared: se
     roots: deque[tuple[str, TIS, int]] = deque()
     retally: set[str] = set()
     for task_id in sorted(cleared):
-        upstream = tasks[task_id]["upstream"]
+        # Its indirect setups and its scope (a teardown's) count on it as upstreams do.
+        upstream = [*tasks[task_id]["upstream"], *reported_by(tasks[task_id])]
         if any(u in cleared for u in upstream):
             # Its tallies were reset with it: the upstreams that stay as they are count again
             # now (the rule may wait for the cleared ones, or decide without them, as Airflow).

@@ -17,6 +17,7 @@ from typing import Any
 
 from updraft.models.records import DagRun, TaskInstance
 from updraft.models.serialized import task_slot, tasks_by_id
+from updraft.models.setup_teardown import counts_for_run_state
 from updraft.models.states import FAILED_STATES, FINISHED_STATES, DagRunState, TaskInstanceState as TIS
 from updraft.store import keys
 from updraft.store.errors import ConditionFailed
@@ -65,7 +66,7 @@ def instances(serialized: dict[str, Any], stored: list[TaskInstance]) -> list[In
 def counter_change(task: dict[str, Any], before: TIS, after: TIS) -> dict[str, int]:
     """What moving a task instance from `before` to `after` changes in its run's counters."""
     change = {"tis_finished": int(after in FINISHED_STATES) - int(before in FINISHED_STATES)}
-    if not task["downstream"]:
+    if counts_for_run_state(task):
         failed = int(after in FAILED_STATES) - int(before in FAILED_STATES)
         if failed:
             change["leaves_failed"] = failed
@@ -139,7 +140,8 @@ def set_task_instance_state(
     if not changed:
         return changed
     advance(services, run, serialized, [(i.task_id, state, i.map_index) for i in changed], now)
-    below = select_tasks(serialized, [task_id], include_downstream=True) - {i.task_id for i in changed}
+    below = select_tasks(serialized, [task_id], include_downstream=True, setups_teardowns=True) \
+        - {i.task_id for i in changed}
     if below:
         clear_task_instances(services, run.dag_id, run.run_id, below, only_failed=True, now=now)
     return changed

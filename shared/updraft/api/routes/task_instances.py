@@ -314,7 +314,10 @@ def _selected(serialized: dict[str, Any], names: set[str] | None, upstream: bool
         names = {n for n in names if n in known}  # a task this run's version does not have
         if not names:
             return set()
-    return select_tasks(serialized, names, include_upstream=upstream, include_downstream=downstream)
+    # As Airflow's clear: the setups and teardowns of what is cleared come with it when
+    # relatives are asked for (its `partial_subset`), not for the named tasks alone.
+    return select_tasks(serialized, names, include_upstream=upstream, include_downstream=downstream,
+                        setups_teardowns=upstream or downstream)
 
 
 def _patch(
