@@ -678,3 +678,22 @@ def test_a_missing_key_of_an_xcom_arg_is_airflows_error() -> None:
     with pytest.raises(XComNotFound) as err:
         XComArg(plain, "absent").resolve(context)
     assert str(err.value) == 'XComArg result from plain at d with key="absent" is not found!'
+
+
+def sleeps():  # noqa: ANN201
+    import time
+
+    time.sleep(30)
+
+
+def test_a_timed_out_callable_ends_the_other_interpreter() -> None:
+    with DAG("external_timeout", schedule=None):
+        operator = ExternalPythonOperator(task_id="t", python=sys.executable, python_callable=sleeps)
+    started = time.monotonic()
+    seen: list[Any] = []
+    operator._started = lambda process: seen.append(process)  # type: ignore[method-assign]
+    with pytest.raises(AirflowTaskTimeout):
+        with kill_on_timeout(operator), time_limit(1.5, lambda: AirflowTaskTimeout("too long")):
+            operator.execute(context_for(operator))
+    assert time.monotonic() - started < 10
+    assert seen and seen[0].poll() == -15

@@ -11,7 +11,9 @@ import ast
 import inspect
 import json
 import logging
+import os
 import shlex
+import signal
 import subprocess
 import textwrap
 from collections.abc import Callable
@@ -192,11 +194,31 @@ def run_logged(cmd: list[str], env: dict[str, str], started: Callable[[subproces
     with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, bufsize=0,
                           close_fds=False, env=env, start_new_session=True) as proc:
         started(proc)
-        log.info("Output:")
-        if proc.stdout:
-            with proc.stdout:
-                for line in iter(proc.stdout.readline, b""):
-                    log.info("%s", line.decode().rstrip())
-        exit_code = proc.wait()
+        try:
+            log.info("Output:")
+            if proc.stdout:
+                with proc.stdout:
+                    for line in iter(proc.stdout.readline, b""):
+                        log.info("%s", line.decode().rstrip())
+            exit_code = proc.wait()
+        except BaseException:
+            # A time limit (or any error) ends the other interpreter first: leaving the block
+            # waits for it, and in a Lambda it would otherwise outlive the try.
+            terminate(proc)
+            raise
     if exit_code != 0:
         raise subprocess.CalledProcessError(exit_code, cmd)
+
+
+def terminate(proc: subprocess.Popen[bytes], grace: float = 5.0) -> None:
+    """SIGTERM to the process group, SIGKILL after `grace` seconds."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:
+            return
+        try:
+            proc.wait(timeout=grace)
+            return
+        except subprocess.TimeoutExpired:
+            continue

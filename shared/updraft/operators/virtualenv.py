@@ -16,7 +16,6 @@ import inspect
 import logging
 import os
 import re
-import signal
 import subprocess
 import sys
 import types
@@ -179,14 +178,10 @@ class _BasePythonVirtualenvOperator(PythonOperator):
         self._process = process
 
     def on_kill(self) -> None:
-        """A timed-out try ends the other interpreter too (it would outlive the try in a
-        Lambda that is frozen and thawed for the next one)."""
-        process = self._process
-        if process is not None and process.poll() is None:
-            try:
-                os.killpg(os.getpgid(process.pid), signal.SIGTERM)
-            except ProcessLookupError:
-                pass
+        """The other interpreter is ended (run_logged does so itself when a time limit
+        interrupts it)."""
+        if self._process is not None and self._process.poll() is None:
+            sub.terminate(self._process)
 
 
 class PythonVirtualenvOperator(_BasePythonVirtualenvOperator):
