@@ -436,3 +436,24 @@ def test_clearing_brings_setups_and_teardowns(task_id: str, upstream: bool, down
     assert sorted(chosen) == expected
     # Marking a state (Airflow's set_state) finds relatives only.
     assert select_tasks(_example_dag(), ["normal"]) == {"normal"}
+
+
+# -- `updraft tasks failed-deps`: the same counts, Airflow's words ---------------------------
+def test_failed_deps_explain_setups_scope_and_all_done_setup_success() -> None:
+    from updraft.cli.task_deps import trigger_rule_reason
+
+    tasks = serialized_tasks(_work_fails_dag())
+    teardown, after = tasks["teardown"], tasks["after"]
+    waiting = trigger_rule_reason(teardown, _ti(success={"setup", "fails"}, upstream_failed={"after"}), tasks)
+    assert waiting == ("Task's trigger rule 'all_done_setup_success' requires all tasks between setup and "
+                       "teardown to have completed, but found 1 in-scope task(s) not done. "
+                       "in_scope_task_ids={'fails', 'slow'}")
+    no_setup = trigger_rule_reason(teardown, _ti(failed={"setup"}, upstream_failed={"after"}), tasks)
+    assert no_setup is not None and no_setup.startswith(
+        "Task's trigger rule 'all_done_setup_success' requires at least one upstream setup task be successful, "
+        "but found 1 task(s) that were not.")
+    assert trigger_rule_reason(after, _ti(success={"fails", "slow"}), tasks) == (
+        "All setup tasks must complete successfully. Relevant setups: ['setup']: upstream_states={'success': 2, "
+        "'skipped': 0, 'failed': 0, 'upstream_failed': 0, 'removed': 0, 'done': 2}, "
+        "upstream_task_ids=['fails', 'slow']")
+    assert trigger_rule_reason(after, _ti(success={"fails", "slow", "setup"}), tasks) is None

@@ -5,11 +5,12 @@ ValidStateDep, TaskNotRunningDep, NotInRetryPeriodDep, TriggerRuleDep)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from updraft.models.mapping import upstream_total
 from updraft.models.records import DagRun, TaskInstance
+from updraft.models.serialized import tasks_by_id
 from updraft.models.states import FINISHED_STATES, DagRunState
 from updraft.models.states import TaskInstanceState as TIS, TriggerRule as TR
 from updraft.models.trigger_rules import Decision, Tally, decide
@@ -48,32 +49,40 @@ def failed_deps(
         failed.append(("Ready To Reschedule", "Task is waiting to be rescheduled; the scheduler queues it "
                                               "again when it is due."))
     elif state is TIS.NONE:
-        reason = trigger_rule_reason(task, ti)
+        reason = trigger_rule_reason(task, ti, tasks_by_id(serialized) if serialized.get("tasks") else {})
         if reason:
             failed.append(("Trigger Rule", reason))
     return failed
 
 
-def tally_of(task: dict[str, Any], ti: TaskInstance | None) -> Tally:
-    """The upstream counts the engine keeps on the task instance (none yet without an item)."""
-    upstream = list(task.get("upstream", []))
-    if ti is None:
-        return Tally(total=upstream_total(upstream, {}))
-    return Tally(
-        total=upstream_total(upstream, ti.upstream_lengths),
-        success=len(ti.up_success), failed=len(ti.up_failed), skipped=len(ti.up_skipped),
-        upstream_failed=len(ti.up_upstream_failed), removed=len(ti.up_removed),
-    )
+def tally_of(task: dict[str, Any], ti: TaskInstance | None, tasks: dict[str, Any] | None = None) -> Tally:
+    """The upstream counts the engine keeps on the task instance (none yet without an item),
+    as the engine reads them (setups, indirect setups and a teardown's scope apart)."""
+    from updraft.models.setup_teardown import tally_of as engine_tally
+
+    task = {"upstream": [], **task}
+    return engine_tally(tasks or {}, task, ti or TaskInstance("", "", str(task.get("task_id", ""))))
 
 
-def trigger_rule_reason(task: dict[str, Any], ti: TaskInstance | None) -> str | None:
+def trigger_rule_reason(
+    task: dict[str, Any], ti: TaskInstance | None, tasks: dict[str, Any] | None = None
+) -> str | None:
     """Why the trigger rule does not let the task run yet, in Airflow's words; None if it does."""
     rule = TR(str(task.get("trigger_rule") or TR.ALL_SUCCESS))
-    t = tally_of(task, ti)
+    t = tally_of(task, ti, tasks)
     if decide(rule, t) is Decision.RUN:
         return None
     n, s, f, k, uf = t.total, t.success, t.failed, t.skipped, t.upstream_failed
     not_done = n - t.done
+    states = {"success": s, "skipped": k, "failed": f, "upstream_failed": uf, "removed": t.removed, "done": t.done}
+    suffix = f"upstream_states={states}, upstream_task_ids={sorted(task.get('upstream', []))}"
+    if t.indirect_success < t.indirect_setups:  # Airflow's setup constraint, checked first
+        return (f"All setup tasks must complete successfully. Relevant setups: "
+                f"{sorted(task.get('indirect_setups', []))}: {suffix}")
+    if t.scope_done < t.scope and decide(rule, replace(t, scope=0)) is Decision.RUN:
+        return (f"Task's trigger rule '{rule}' requires all tasks between setup and teardown to have "
+                f"completed, but found {t.scope - t.scope_done} in-scope task(s) not done. "
+                f"in_scope_task_ids={set(task.get('teardown_scope', []))}")
     text = {
         TR.ONE_SUCCESS: "requires one upstream task success, but none were found.",
         TR.ONE_FAILED: "requires one upstream task failure, but none were found.",
@@ -95,11 +104,14 @@ def trigger_rule_reason(task: dict[str, Any], ti: TaskInstance | None) -> str | 
         TR.ALL_SKIPPED: (
             f"requires all upstream tasks to have been skipped, but found {n - k} task(s) in non skipped state."
         ),
+        TR.ALL_DONE_SETUP_SUCCESS: (
+            f"requires all upstream tasks to have completed, but found {not_done} task(s) that were not done."
+            if not_done > 0 else f"requires at least one upstream setup task be successful, but found "
+            f"{t.setups - t.setup_success} task(s) that were not."
+        ),
         TR.ALL_DONE_MIN_ONE_SUCCESS: (
             f"requires all upstream tasks to have completed, but found {not_done} task(s) that were not done."
             if not_done > 0 else "requires at least one upstream task to have succeeded, but none were found."
         ),
     }.get(rule, "is not met.")
-    states = {"success": s, "skipped": k, "failed": f, "upstream_failed": uf, "removed": t.removed, "done": t.done}
-    return (f"Task's trigger rule '{rule}' {text} upstream_states={states}, "
-            f"upstream_task_ids={sorted(task.get('upstream', []))}")
+    return f"Task's trigger rule '{rule}' {text} {suffix}"

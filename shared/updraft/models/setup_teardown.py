@@ -195,7 +195,7 @@ def tally_of(tasks: Tasks, task: Mapping[str, Any], ti: Any) -> Tally:
         counts = {name: len(keys) for name, keys in sets.items()}
     extra: dict[str, int] = {}
     if task.get("trigger_rule") == TriggerRule.ALL_DONE_SETUP_SUCCESS.value:
-        setups = {u for u in upstream if tasks[u].get("is_setup")}
+        setups = {u for u in upstream if tasks.get(u, {}).get("is_setup")}
         if setups:
             extra.update(setups=upstream_total(sorted(setups), lengths),
                          setup_success=_count(ti.up_success, setups),
