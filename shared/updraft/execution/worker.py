@@ -32,6 +32,7 @@ from updraft.execution.context import (
     dag_callback_context,
     wants_previous_success,
 )
+from updraft.execution.current import set_current_context
 from updraft.execution.logs import capture_task_log
 from updraft.execution.masking import redact
 from updraft.execution.timeout import kill_on_timeout, time_limit
@@ -148,10 +149,8 @@ def execute(
             render_template_fields(task, context)
             rendered = rendered_fields(task)
             limit, make_error = _time_limit(task, seconds_left)
-            with exported_context_vars(context), kill_on_timeout(task):
-                run_callbacks(task.on_execute_callback, context, "on_execute")
-                with time_limit(limit, make_error):
-                    result = task.execute(context)
+            with set_current_context(context), exported_context_vars(context), kill_on_timeout(task):
+                result = _execute(task, context, limit, make_error)
             push_result(task, runtime_ti, result)
             outcome = Outcome(TIS.SUCCESS, skip_plan=runtime_ti.skip_plan)
         except AirflowRescheduleException as err:
@@ -178,6 +177,25 @@ def execute(
             outcome.error = redact(outcome.error)  # the error is shown in the API and the UI
     outcome.rendered_fields = rendered
     return outcome, capture.text()
+
+
+def _execute(task: Any, context: dict[str, Any], limit: float | None, make_error: Any) -> Any:
+    """Airflow's order: the pre_execute hook and method, on_execute_callback, execute (within
+    the time limit), then the post_execute hook (given the result) and method."""
+    from updraft.authoring.baseoperator import BaseOperator
+
+    if task._pre_execute_hook is not None:
+        task._pre_execute_hook(context)
+    if type(task).pre_execute is not BaseOperator.pre_execute:
+        task.pre_execute(context)
+    run_callbacks(task.on_execute_callback, context, "on_execute")
+    with time_limit(limit, make_error):
+        result = task.execute(context)
+    if task._post_execute_hook is not None:
+        task._post_execute_hook(context, result)
+    if type(task).post_execute is not BaseOperator.post_execute:
+        task.post_execute(context)
+    return result
 
 
 # Time kept back from the Lambda's limit to record the outcome and write the log.
