@@ -19,6 +19,7 @@ from updraft.models.states import FAILED_STATES, FINISHED_STATES, DagRunState, T
 from updraft.exceptions import AirflowException
 from updraft.models.mapping import mapped_length, tally_key, upstream_total
 from updraft.models.past import past_allows, wait_on_past
+from updraft.models.setup_teardown import counts_for_run_state, needs_setup_tally, notified, tally_of
 from updraft.models.trigger_rules import Decision, Tally, decide
 from updraft.store.keys import ti_pk
 from updraft.store.timers import timer_fields
@@ -42,7 +43,7 @@ class Advance:
 def run_counters(task: dict[str, Any], state: TIS) -> dict[str, int]:
     """What a task instance reaching `state` adds to its run's counters."""
     counters = {"tis_finished": 1}
-    if not task["downstream"] and state in FAILED_STATES:
+    if counts_for_run_state(task) and state in FAILED_STATES:
         counters["leaves_failed"] = 1
     return counters
 
@@ -139,7 +140,7 @@ def queue_instances(
 def tell_downstream_length(services: Any, run: DagRun, task: dict[str, Any], length: int) -> None:
     """Each downstream task instance waits for `length` instances of `task` (not one); a
     downstream task of the same mapped task group waits instance by instance instead."""
-    for down_id in task["downstream"]:
+    for down_id in notified(task):
         if task_in_group(task, down_id):
             continue
         services.tis.set_upstream_length(run.dag_id, run.run_id, down_id, task["task_id"], length)
@@ -202,7 +203,7 @@ def runs_on_this_upstream(down: dict[str, Any], up: dict[str, Any], state: TIS, 
     one write instead of two."""
     if len(down["upstream"]) != 1 or map_index >= 0 or up.get("is_mapped") or state not in _TALLY_FIELD:
         return False
-    if down.get("is_mapped") or down.get("is_empty") or down.get("depends_on_past"):
+    if down.get("is_mapped") or down.get("is_empty") or down.get("depends_on_past") or needs_setup_tally(down):
         return False
     return decide(down["trigger_rule"], Tally(total=1, **{_TALLY_FIELD[state]: 1})) is Decision.RUN
 
@@ -238,7 +239,7 @@ def advance(
         skipped_here: set[str] = set()
         if skips and task_id in skips:
             skipped_here = skip_directly(services, run, tasks, skips[task_id], now, result, pending, recovering)
-        for down_id in tasks[task_id]["downstream"]:
+        for down_id in notified(tasks[task_id]):
             if down_id in skipped_here:
                 continue
             down = tasks[down_id]
@@ -268,17 +269,7 @@ def advance(
                 elif recovering and ti.state is TIS.SCHEDULED and ti.map_length:
                     queue_instances(services, run, down, ti.map_length, now, result)
                 continue
-            decision = decide(
-                down["trigger_rule"],
-                Tally(
-                    total=upstream_total(down["upstream"], ti.upstream_lengths),
-                    success=len(ti.up_success),
-                    failed=len(ti.up_failed),
-                    skipped=len(ti.up_skipped),
-                    upstream_failed=len(ti.up_upstream_failed),
-                    removed=len(ti.up_removed),
-                ),
-            )
+            decision = decide(down["trigger_rule"], tally_of(tasks, down, ti))
             if decision is Decision.WAIT:
                 left_open((down_id, -1), True)
                 continue
