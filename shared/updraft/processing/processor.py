@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 import urllib.parse
 from datetime import datetime
 from typing import Any
@@ -39,11 +40,23 @@ def process_s3_event(services: Any, event: dict[str, Any], now: datetime | None 
     return {"files": results}
 
 
+# How long one invocation goes on parsing the folder's other new files after its own (the
+# first event of a folder upload parses the files whose own events are still to come).
+LOOKAHEAD_SECONDS = 20.0
+
+
 def process_file(
     services: Any, key: str, version_id: str | None, sequencer: str | None, now: datetime,
     *, reparse_errors: bool = True,
 ) -> dict[str, Any]:
-    """Import one file and store what it defines. Without `version_id`, its latest version."""
+    """Import one file and store what it defines. Without `version_id`, its latest version.
+
+    A folder of N new files costs N parses and one listing of the folder, not N: the listing
+    made for this file's parse also serves the new files after it (by key), parsed here while
+    LOOKAHEAD_SECONDS last, until one that another invocation already recorded; their own
+    events then find them parsed at that version and do nothing."""
+    if version_id and (services.dags.get_file(key) or {}).get("version_id") == version_id:
+        return {"file": key, "result": "unchanged"}
     # The file is imported from the DAG folder as it is now (its own version as the event
     # says), so that it can import the helper modules beside it, as in Airflow's DAGs folder.
     manifest = services.bucket.latest_versions(DAGS_PREFIX)
@@ -53,37 +66,86 @@ def process_file(
         return {"file": key, "result": "missing"}
     elif manifest[key] != "null":
         version_id = manifest[key]
-    path = os.path.join(materialize(services, manifest, skip_missing=True), key)
-    if not os.path.exists(path):
-        return {"file": key, "result": "missing"}
-    if might_contain_dag(path):
-        loaded = load_dag_file(path, display_name=key)
-    else:  # not a DAG file (a helper module, say): it defines no DAGs and has no error
-        loaded = LoadedFile(path=path, display_name=key)
-    previous = services.dags.get_file(key)
-    if loaded.error:
-        if not services.dags.put_file(key, {"dag_ids": (previous or {}).get("dag_ids", []),
-                                            "version_id": version_id, "error": True}, sequencer):
-            return {"file": key, "result": "stale"}
-        services.dags.put_import_error(key, loaded.error, iso(now) or "", loaded.missing_module)
-        log.warning("import error in %s: %s", key, loaded.error.splitlines()[0])
-        return {"file": key, "result": "import_error", "error": loaded.error}
-    dag_ids = sorted(d.dag_id for d in loaded.dags)
-    if not services.dags.put_file(key, {"dag_ids": dag_ids, "version_id": version_id}, sequencer):
-        return {"file": key, "result": "stale"}
-    services.dags.clear_import_error(key)
-    bundle = services.dags.save_bundle(manifest) if loaded.dags else None
-    for dag in loaded.dags:
-        save_dag(services, serialize_dag(dag, key), version_id, now, bundle)
-    for gone in set((previous or {}).get("dag_ids", [])) - set(dag_ids):
-        deactivate(services, gone, key)
-    log.info("processed %s: %s", key, ", ".join(dag_ids) or "no DAGs")
-    result: dict[str, Any] = {"file": key, "result": "ok", "dag_ids": dag_ids}
-    if reparse_errors:
+    folder = materialize(services, manifest, skip_missing=True)
+    parse = _FolderParse(services, manifest, folder, now)
+    result = parse.file(key, version_id, sequencer)
+    if reparse_errors and result["result"] == "ok":
         again = reparse_import_errors(services, key, now)
         if again:
             result["reparsed"] = again
+    if reparse_errors:  # the event's own parse, not a re-parse
+        also = parse.new_files_after(key)
+        if also:
+            result["also"] = also
     return result
+
+
+class _FolderParse:
+    """Parses files of one state of the DAG folder (one listing, one materialized folder, one
+    bundle for all the DAGs found)."""
+
+    def __init__(self, services: Any, manifest: dict[str, str], folder: str, now: datetime) -> None:
+        self.services = services
+        self.manifest = manifest
+        self.folder = folder
+        self.now = now
+        self._bundle: str | None = None
+
+    def bundle(self) -> str:
+        if self._bundle is None:
+            self._bundle = self.services.dags.save_bundle(self.manifest)
+        return self._bundle
+
+    def new_files_after(self, key: str) -> list[dict[str, Any]]:
+        """Parse the folder's Python files after `key` (in key order, wrapping round) that have
+        no record yet, until one has or the time is up."""
+        started = time.monotonic()
+        keys = sorted(k for k in self.manifest if k.endswith(".py"))
+        position = keys.index(key) + 1 if key in keys else 0
+        out: list[dict[str, Any]] = []
+        for other in keys[position:] + keys[:max(position - 1, 0)]:
+            if time.monotonic() - started > LOOKAHEAD_SECONDS:
+                break
+            if self.services.dags.get_file(other) is not None:
+                break  # parsed already, by its own event or another invocation's look-ahead
+            version = self.manifest[other]
+            result = self.file(other, None if version == "null" else version, None, only_if_new=True)
+            out.append(result)
+            if result["result"] == "stale":
+                break
+        return out
+
+    def file(self, key: str, version_id: str | None, sequencer: str | None,
+             *, only_if_new: bool = False) -> dict[str, Any]:
+        services, now = self.services, self.now
+        path = os.path.join(self.folder, key)
+        if not os.path.exists(path):
+            return {"file": key, "result": "missing"}
+        if might_contain_dag(path):
+            loaded = load_dag_file(path, display_name=key)
+        else:  # not a DAG file (a helper module, say): it defines no DAGs and has no error
+            loaded = LoadedFile(path=path, display_name=key)
+        previous = services.dags.get_file(key)
+        if loaded.error:
+            if not services.dags.put_file(key, {"dag_ids": (previous or {}).get("dag_ids", []),
+                                                "version_id": version_id, "error": True}, sequencer,
+                                          only_if_new=only_if_new):
+                return {"file": key, "result": "stale"}
+            services.dags.put_import_error(key, loaded.error, iso(now) or "", loaded.missing_module)
+            log.warning("import error in %s: %s", key, loaded.error.splitlines()[0])
+            return {"file": key, "result": "import_error", "error": loaded.error}
+        dag_ids = sorted(d.dag_id for d in loaded.dags)
+        if not services.dags.put_file(key, {"dag_ids": dag_ids, "version_id": version_id}, sequencer,
+                                      only_if_new=only_if_new):
+            return {"file": key, "result": "stale"}
+        services.dags.clear_import_error(key)
+        bundle = self.bundle() if loaded.dags else None
+        for dag in loaded.dags:
+            save_dag(services, serialize_dag(dag, key), version_id, now, bundle)
+        for gone in set((previous or {}).get("dag_ids", [])) - set(dag_ids):
+            deactivate(services, gone, key)
+        log.info("processed %s: %s", key, ", ".join(dag_ids) or "no DAGs")
+        return {"file": key, "result": "ok", "dag_ids": dag_ids}
 
 
 def reparse_import_errors(services: Any, changed: str, now: datetime) -> list[dict[str, Any]]:

@@ -127,10 +127,14 @@ class DagStore:
     def get_file(self, fileloc: str) -> dict[str, Any] | None:
         return self.table.get(keys.file_key(fileloc), consistent=True)
 
-    def put_file(self, fileloc: str, fields: dict[str, Any], sequencer: str | None) -> bool:
-        """Record what a file defines, unless a newer S3 event for it was processed already."""
+    def put_file(self, fileloc: str, fields: dict[str, Any], sequencer: str | None,
+                 *, only_if_new: bool = False) -> bool:
+        """Record what a file defines, unless a newer S3 event for it was processed already
+        (`only_if_new`: unless any record of it exists)."""
         cond = Condition("attribute_not_exists(pk)")
-        if sequencer:
+        if only_if_new:
+            pass
+        elif sequencer:
             cond = Condition(
                 "attribute_not_exists(pk) OR attribute_not_exists(#seq) OR #seq <= :seq",
                 {"#seq": "sequencer"},
