@@ -82,7 +82,7 @@ def trigger_rule_reason(
     if t.scope_done < t.scope and decide(rule, replace(t, scope=0)) is Decision.RUN:
         return (f"Task's trigger rule '{rule}' requires all tasks between setup and teardown to have "
                 f"completed, but found {t.scope - t.scope_done} in-scope task(s) not done. "
-                f"in_scope_task_ids={set(task.get('teardown_scope', []))}")
+                f"in_scope_task_ids={_set_text(task.get('teardown_scope', []))}")
     text = {
         TR.ONE_SUCCESS: "requires one upstream task success, but none were found.",
         TR.ONE_FAILED: "requires one upstream task failure, but none were found.",
@@ -115,3 +115,8 @@ def trigger_rule_reason(
         ),
     }.get(rule, "is not met.")
     return f"Task's trigger rule '{rule}' {text} {suffix}"
+
+
+def _set_text(items: list[str]) -> str:
+    """A set as Python prints one (Airflow's message does), in a stable order."""
+    return "{" + ", ".join(repr(i) for i in sorted(set(items))) + "}" if items else "set()"
