@@ -141,7 +141,7 @@ def test_connection_types_find_their_hooks(monkeypatch: pytest.MonkeyPatch) -> N
     assert Connection(conn_id="c", conn_type="postgres").get_hook(hook_params={"database": "x"}).database == "x"
     _set(monkeypatch, "box", conn_type="sftp", host="files.example.com", login="me")
     assert type(Connection.get("box").get_hook()) is SFTPHook
-    with pytest.raises(AirflowException, match='Unknown hook type "mongo": Updraft has hooks for http, https'):
+    with pytest.raises(AirflowException, match='Unknown hook type "mongo": Updraft has hooks for fs, http, https'):
         Connection(conn_id="c", conn_type="mongo").get_hook()
 
 

@@ -22,34 +22,32 @@ if TYPE_CHECKING:
 DEFAULT_RETRY_DELAY = timedelta(seconds=300)
 
 
-def _init_params(cls: type) -> set[str]:
-    """Every keyword the class's __init__ chain accepts, so default_args apply only where valid."""
-    names: set[str] = set()
-    for klass in cls.__mro__:
-        init = klass.__dict__.get("__init__")
-        if init is None:
-            continue
-        init = getattr(init, "__wrapped__", init)
-        for param in inspect.signature(init).parameters.values():
-            if param.kind in (param.POSITIONAL_OR_KEYWORD, param.KEYWORD_ONLY):
-                names.add(param.name)
-    names.discard("self")
-    return names
+def _signature(init: Callable[..., Any]) -> tuple[set[str], set[str], bool]:
+    """The keywords an __init__ names (not *args/**kwargs), those it requires, and whether it
+    takes `default_args` (by name or through **kwargs)."""
+    every = list(inspect.signature(init).parameters.values())
+    params = [p for p in every if p.name != "self" and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+    required = {p.name for p in params if p.default is p.empty and p.name != "task_id"}
+    takes = any(p.kind is p.VAR_KEYWORD or p.name == "default_args" for p in every)
+    return {p.name for p in params}, required, takes
 
 
 class _OperatorMeta(type):
-    """Applies the DAG's `default_args` to arguments not given, as Airflow's operators do."""
+    """Applies `default_args` as Airflow's operators do: each class's __init__ in turn fills
+    the keywords it names from the DAG's, the task group's and the task's `default_args`, and
+    passes them on to its parent's."""
 
     def __new__(mcs, name: str, bases: tuple[type, ...], ns: dict[str, Any]) -> type:
         cls = super().__new__(mcs, name, bases, ns)
         if "__init__" in ns:
             original = ns["__init__"]
+            names, required, takes_defaults = _signature(original)
 
             @functools.wraps(original)
             def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
-                if getattr(self, "_defaults_applied", False):
-                    original(self, *args, **kwargs)
-                    return
+                if args:
+                    raise TypeError("Use keyword arguments when initializing operators")
+                outermost = not getattr(self, "_defaults_applied", False)
                 self._defaults_applied = True
                 dag = kwargs.get("dag") or context.current()
                 defaults = dict(getattr(dag, "default_args", None) or {})
@@ -57,12 +55,19 @@ class _OperatorMeta(type):
                 group = _task_group_for(kwargs.get("task_group"), dag)
                 defaults.update(getattr(group, "default_args", None) or {})
                 defaults.update(kwargs.pop("default_args", None) or {})
-                accepted = _init_params(type(self))
-                for key, value in defaults.items():
-                    if key in accepted and key not in kwargs:
-                        kwargs[key] = value
-                original(self, *args, **kwargs)
-                self.set_xcomargs_dependencies()
+                for key in names:
+                    if key not in kwargs and key in defaults:
+                        kwargs[key] = defaults[key]
+                missing = sorted(required.difference(kwargs))
+                if len(missing) == 1:
+                    raise TypeError(f"missing keyword argument {missing[0]!r}")
+                if missing:
+                    raise TypeError(f"missing keyword arguments {', '.join(repr(m) for m in missing)}")
+                if takes_defaults:
+                    kwargs["default_args"] = defaults
+                original(self, **kwargs)
+                if outermost:
+                    self.set_xcomargs_dependencies()
 
             cls.__init__ = __init__  # type: ignore[misc]
         return cls
@@ -214,6 +219,7 @@ class BaseOperator(OperatorSetupTeardown, DependencyMixin, metaclass=_OperatorMe
         logger_name: str | None = None,
         allow_nested_operators: bool = True,
         render_template_as_native_obj: bool | None = None,
+        default_args: dict[str, Any] | None = None,
         **kwargs: Any,
     ) -> None:
         if kwargs:
