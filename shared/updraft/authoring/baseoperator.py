@@ -337,6 +337,26 @@ class BaseOperator(OperatorSetupTeardown, DependencyMixin, metaclass=_OperatorMe
 
         return XComArg(self)
 
+    # -- Airflow's Templater methods, for operators that render something themselves ----------
+    def get_template_env(self, dag: "DAG | None" = None) -> Any:
+        from updraft.execution.templates import jinja_environment, task_renders_native
+
+        return jinja_environment(dag or self.dag, task_renders_native(self))
+
+    def render_template(self, content: Any, context: Any, jinja_env: Any = None,
+                        seen_oids: set[int] | None = None) -> Any:
+        """Render `content` (a string, or strings inside lists, tuples, dicts, sets) with the
+        context, as the task's template fields are rendered."""
+        from updraft.execution.templates import render
+
+        return render(content, context, jinja_env or self.get_template_env(), self.template_ext, seen_oids)
+
+    def render_template_fields(self, context: Any, jinja_env: Any = None) -> None:
+        from updraft.execution.templates import render_fields
+
+        render_fields(self, self.template_fields, context, jinja_env or self.get_template_env(),
+                      self.template_ext, set())
+
     def pre_execute(self, context: Any) -> None:
         """Runs before `execute` when a subclass overrides it (after the `pre_execute` hook)."""
 

@@ -78,6 +78,10 @@ class RuntimeTaskInstance:
             skip=set(self.task.downstream_task_ids), descendants=ignore_downstream_trigger_rules
         )
 
+    @property
+    def task_state_store(self) -> "TaskStateStoreAccessor":
+        return TaskStateStoreAccessor(self)
+
     def xcom_push(self, key: str, value: Any) -> None:
         self._xcoms.push(self.dag_id, self.run_id, self.task_id, self.map_index, key, value)
 
@@ -131,6 +135,49 @@ PREVIOUS_SUCCESS_KEYS = (
 )
 
 
+class TaskStateStoreAccessor:
+    """`context["task_state_store"]`: keys this task instance keeps across its tries."""
+
+    def __init__(self, ti: RuntimeTaskInstance) -> None:
+        from updraft.store.task_state import TaskStateStore
+
+        self._ti = ti
+        self._store = TaskStateStore(ti._xcoms.table)
+        self._where = (ti.dag_id, ti.run_id, ti.task_id, ti.map_index)
+
+    def __repr__(self) -> str:
+        return f"<TaskStateStoreAccessor {'.'.join(map(str, self._where))}>"
+
+    def get(self, key: str, default: Any = None) -> Any:
+        found, value = self._store.get(*self._where, key)
+        return value if found else default
+
+    def set(self, key: str, value: Any, *, retention: timedelta | None = None) -> None:
+        """`retention`: how long the key lives (NEVER_EXPIRE: for ever; None: 30 days)."""
+        if value is None:
+            raise ValueError("Cannot set value as None")
+        self._store.set(*self._where, key, value, retention)
+
+    def delete(self, key: str) -> None:
+        self._store.delete(*self._where, key)
+
+    def clear(self) -> None:
+        self._store.clear(*self._where)
+
+    # The async task's forms (`await task_state_store.aget(...)`), as Airflow's accessor has.
+    async def aget(self, key: str, default: Any = None) -> Any:
+        return self.get(key, default)
+
+    async def aset(self, key: str, value: Any, *, retention: timedelta | None = None) -> None:
+        self.set(key, value, retention=retention)
+
+    async def adelete(self, key: str) -> None:
+        self.delete(key)
+
+    async def aclear(self) -> None:
+        self.clear()
+
+
 def wants_previous_success(task: Any) -> bool:
     """Whether the task may read prev_*_success (a query for the latest successful run is
     only paid for then): its templates name them, or its callable takes them or **kwargs."""
@@ -178,6 +225,7 @@ def build_context(
         "task": task,
         "ti": ti,
         "task_instance": ti,
+        "task_state_store": ti.task_state_store,
         "run_id": run.run_id,
         "dag_run": DagRunView(run),
         "conf": run.conf,

@@ -5,13 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import timedelta
 from typing import Any
 
 from updraft.exceptions import AirflowException
 
-# Airflow's task state store sentinel for a key that never expires (importable as in Airflow).
-NEVER_EXPIRE: timedelta = timedelta.max
+from updraft.store.task_state import NEVER_EXPIRE  # noqa: F401 - importable as from Airflow
 
 _stack: ContextVar[tuple[dict[str, Any], ...]] = ContextVar("updraft_current_context", default=())
 

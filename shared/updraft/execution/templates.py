@@ -75,7 +75,7 @@ def jinja_environment(dag: "DAG | None", native: bool | None = None) -> "jinja2.
     return env
 
 
-def _native(task: Any) -> bool:
+def task_renders_native(task: Any) -> bool:
     """A task's own `render_template_as_native_obj` wins over its DAG's (Airflow 3.3)."""
     own = getattr(task, "render_template_as_native_obj", None)
     if own is not None:
@@ -87,7 +87,7 @@ def render_template_fields(task: "BaseOperator", context: dict[str, Any]) -> Non
     """Replace each template field of `task` by its rendered value (in place, as Airflow)."""
     if not task.template_fields:
         return
-    env = jinja_environment(task.dag, _native(task))
+    env = jinja_environment(task.dag, task_renders_native(task))
     render_fields(task, task.template_fields, context, env, getattr(task, "template_ext", ()), set())
 
 

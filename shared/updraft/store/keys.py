@@ -13,6 +13,7 @@
 | waiting run     | `WAIT#<dag_id>`             | `<queued at>#<seq>#<run_id>`    |
 | task instance   | `TI#<dag_id>#<run_id>`      | `<task_id>#<map_index>`         |
 | XCom            | `XCOM#<dag_id>#<run_id>`    | `<task_id>#<map_index>#<key>`   |
+| task state      | `TSTATE#<dag_id>#<run_id>`  | `<task_id>#<map_index>#<key>`   |
 | earlier try     | `TIH#<dag_id>#<run_id>`     | `<task_id>#<map_index>#<try, 5 digits>` |
 | API user        | `USER`                      | `<username>`                    |
 | heartbeat       | `HEARTBEAT`                 | `<job>` (`scheduler`)           |
@@ -103,6 +104,14 @@ def xcom_pk(dag_id: str, run_id: str) -> str:
 
 def xcom_key(dag_id: str, run_id: str, task_id: str, map_index: int, key: str) -> dict[str, str]:
     return {"pk": xcom_pk(dag_id, run_id), "sk": f"{task_id}#{map_index}#{key}"}
+
+
+def task_state_pk(dag_id: str, run_id: str) -> str:
+    return f"TSTATE#{dag_id}#{run_id}"
+
+
+def task_state_key(dag_id: str, run_id: str, task_id: str, map_index: int, key: str) -> dict[str, str]:
+    return {"pk": task_state_pk(dag_id, run_id), "sk": f"{task_id}#{map_index}#{key}"}
 
 
 def ti_history_pk(dag_id: str, run_id: str) -> str:
