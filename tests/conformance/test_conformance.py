@@ -2,7 +2,8 @@
 (each message delivered twice), and compared with what Airflow 3 produces for it.
 
 Each file in dags/ defines a DAG and an `EXPECTED` dict: the run's state, every task
-instance's state (`task` or `task[map_index]`), and chosen XComs (`xcom`: return values;
+instance's state (`task` or `task[map_index]`), and chosen try numbers (`tries`), mapped
+instances' names (`map_index_names`), XComs (`xcom`: return values; `no_xcom`: none pushed;
 `xcom_keys`: other keys, as multiple_outputs pushes them) and rendered fields. It may
 define `LOGICAL_DATE`, `CONF` and `FILES` (other files to put beside it)."""
 
@@ -68,6 +69,8 @@ def test_conformance(path: Path, services: Any, handlers: dict[str, Any], stack_
             assert services.xcoms.get(dag_id, run.run_id, task_id, map_index, key) == (True, value), (task, key)
     for task in expected.get("no_xcom", []):
         assert not services.xcoms.get(dag_id, run.run_id, task, -1, "return_value")[0], task
+    for task, name in expected.get("map_index_names", {}).items():
+        assert tis[task].rendered_map_index == name, task
     for task, number in expected.get("tries", {}).items():
         assert tis[task].try_number == number, task
     for task, fields in expected.get("rendered", {}).items():

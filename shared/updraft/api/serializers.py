@@ -170,7 +170,8 @@ def task_instance_json(
         "executor": None,
         "executor_config": "{}",
         "note": ti.note if ti else None,
-        "rendered_map_index": str(map_index) if map_index >= 0 else None,
+        "rendered_map_index": (ti.rendered_map_index if ti and ti.rendered_map_index
+                               else str(map_index) if map_index >= 0 else None),
         "rendered_fields": (ti.rendered_fields or {}) if ti else {},
         "trigger": None,
         "triggerer_job": None,

@@ -226,6 +226,7 @@ def build_context(
         "ti": ti,
         "task_instance": ti,
         "task_state_store": ti.task_state_store,
+        "map_index_template": getattr(task, "map_index_template", None),
         "run_id": run.run_id,
         "dag_run": DagRunView(run),
         "conf": run.conf,

@@ -167,6 +167,21 @@ def _render_template(template: Any, context: dict[str, Any]) -> Any:
         return env.handle_exception()
 
 
+def render_map_index(task: Any, context: dict[str, Any], *, succeeded: bool) -> str | None:
+    """Airflow's `_render_map_index`: `map_index_template` (from the context, which the task may
+    have changed while it ran) rendered with the context once the try ends. After a failure a
+    template that cannot render is passed over, so it does not hide the task's own error."""
+    template = context.get("map_index_template")
+    if template is None or task is None:
+        return None
+    try:
+        return str(jinja_environment(task.dag, False).from_string(template).render(context))
+    except Exception:  # noqa: BLE001 - a failed try keeps its own error
+        if succeeded:
+            raise
+        return None
+
+
 # What is kept of one rendered field for the UI and the API (Airflow truncates too).
 MAX_RENDERED_CHARS = 4096
 

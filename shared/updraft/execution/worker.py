@@ -125,7 +125,7 @@ def execute(
 
     `seconds_left` is what remains of the worker Lambda's time: a task that would outlive it
     fails with an error that says so, rather than being killed without a word."""
-    from updraft.execution.templates import render_template_fields, rendered_fields
+    from updraft.execution.templates import render_map_index, render_template_fields, rendered_fields
 
     context: dict[str, Any] = {}
     task: Any = None
@@ -172,6 +172,11 @@ def execute(
             context["exception"] = err
         if rendered is not None and getattr(task, "overwrite_rtif_after_execution", False):
             rendered = rendered_fields(task)  # @task.bash: the command it ran, not a placeholder
+        try:
+            outcome.rendered_map_index = render_map_index(task, context, succeeded=outcome.state is TIS.SUCCESS)
+        except Exception as err:  # noqa: BLE001 - as in Airflow, a bad map_index_template fails the try
+            task_log.exception("Task failed rendering map_index_template")
+            outcome = Outcome(TIS.FAILED, f"{type(err).__name__}: {err}")
         _finish_log(outcome, task, ti, run, context)
         if outcome.error:
             outcome.error = redact(outcome.error)  # the error is shown in the API and the UI

@@ -30,6 +30,7 @@ class Outcome:
     retry_allowed: bool = True
     skip_plan: Any = None  # an execution.context.SkipPlan from a branching operator
     rendered_fields: dict[str, Any] | None = None  # the try's template fields, as rendered
+    rendered_map_index: str | None = None  # a mapped instance's name, from map_index_template
     reschedule: Any = None  # an AirflowRescheduleException from a sensor in reschedule mode
 
 
@@ -74,6 +75,8 @@ def record(
     common: dict[str, Any] = {"end_date": iso(now), "duration": duration, "error": outcome.error}
     if outcome.rendered_fields is not None:
         common["rendered_fields"] = outcome.rendered_fields
+    if outcome.rendered_map_index is not None:
+        common["rendered_map_index"] = outcome.rendered_map_index
     skips: dict[str, tuple[set[str], bool]] = {}
     if outcome.state is TIS.SUCCESS and outcome.skip_plan is not None and outcome.skip_plan.skip:
         # Kept on the item, so a repeated dispatch (after a crash) skips the same tasks.

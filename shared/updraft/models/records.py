@@ -125,6 +125,7 @@ class TaskInstance:
     max_tries: int | None = None  # set when cleared: the try number up to which retries apply
     waiting_on_past: bool = False
     rendered_fields: dict[str, Any] | None = None
+    rendered_map_index: str | None = None
     # A sensor in reschedule mode: when it next pokes, and (for the try in poke_try) when it
     # first poked and how often it has, which its timeout and backoff are measured from.
     next_poke_at: str | None = None
@@ -168,6 +169,7 @@ class TaskInstance:
             max_tries=item.get("max_tries"),
             waiting_on_past=bool(item.get("waiting_on_past", False)),
             rendered_fields=item.get("rendered_fields"),
+            rendered_map_index=item.get("rendered_map_index"),
             next_poke_at=item.get("next_poke_at"),
             first_poke_at=item.get("first_poke_at"),
             poke_count=int(item.get("poke_count", 0)),
