@@ -204,16 +204,27 @@ def previous_success_values(previous: "DagRun | None") -> dict[str, Any]:
     }
 
 
+def _pendulum(value: str | None) -> Any:
+    """A stored time as the pendulum DateTime Airflow's context holds (`logical_date.add(days=1)`,
+    `.format(...)` in templates)."""
+    parsed = parse_iso(value)
+    if parsed is None:
+        return None
+    import pendulum
+
+    return pendulum.instance(parsed)
+
+
 def build_context(
     dag: "DAG", task: "BaseOperator", run: "DagRun", ti: RuntimeTaskInstance,
     previous_success: "DagRun | None | bool" = False,
 ) -> Context:
     """Airflow 3's template context for this task instance. `previous_success` is the
     latest successful earlier run (or None); False when it was not looked up."""
-    logical = parse_iso(run.logical_date) or parse_iso(run.run_after)
+    logical = _pendulum(run.logical_date) or _pendulum(run.run_after)
     assert logical is not None
-    start = parse_iso(run.data_interval_start) or logical
-    end = parse_iso(run.data_interval_end) or logical
+    start = _pendulum(run.data_interval_start) or logical
+    end = _pendulum(run.data_interval_end) or logical
     from updraft.authoring.params import resolve_params
     from updraft.execution.accessors import ConnectionAccessor, VariableAccessor
 
@@ -278,11 +289,11 @@ class DagRunView:
         self.run_id = run.run_id
         self.run_type = run.run_type
         self.conf = run.conf or {}
-        self.logical_date = parse_iso(run.logical_date)
-        self.data_interval_start = parse_iso(run.data_interval_start)
-        self.data_interval_end = parse_iso(run.data_interval_end)
-        self.run_after = parse_iso(run.run_after)
-        self.start_date = parse_iso(run.start_date)
+        self.logical_date = _pendulum(run.logical_date)
+        self.data_interval_start = _pendulum(run.data_interval_start)
+        self.data_interval_end = _pendulum(run.data_interval_end)
+        self.run_after = _pendulum(run.run_after)
+        self.start_date = _pendulum(run.start_date)
         self.state = str(run.state)
 
     def __repr__(self) -> str:
