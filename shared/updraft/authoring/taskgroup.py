@@ -241,12 +241,33 @@ class TaskGroup(DependencyMixin):
                 yield task
 
     def get_leaves(self) -> Iterator["BaseOperator"]:
-        """Tasks with no downstream task inside the group."""
+        """Tasks with no downstream task inside the group; for a teardown, as Airflow, the
+        work before it (`group >> x` follows the work, not the teardown after it)."""
         tasks = list(self)
         ids = {t.task_id for t in tasks}
+        by_id = {t.task_id: t for t in tasks}
+
+        def has_non_teardown_downstream(task: Any, exclude: str) -> bool:
+            return any(d != exclude and d in ids and not by_id[d].is_teardown for d in task.downstream_task_ids)
+
+        def first_non_teardown(task: Any) -> Iterator[Any]:
+            for up_id in sorted(task.upstream_task_ids):
+                up = by_id.get(up_id)
+                if up is None:
+                    continue
+                if up.is_teardown:
+                    yield from first_non_teardown(up)
+                elif task.is_teardown and up.is_setup:
+                    continue
+                elif not has_non_teardown_downstream(up, exclude=task.task_id):
+                    yield up
+
         for task in tasks:
             if task.downstream_task_ids.isdisjoint(ids):
-                yield task
+                if getattr(task, "is_teardown", False):
+                    yield from first_non_teardown(task)
+                else:
+                    yield task
 
     @property
     def roots(self) -> list["BaseOperator"]:
