@@ -83,7 +83,7 @@ class ExpandInput:
     def serialize(self) -> dict[str, Any]:
         def one(value: Any) -> dict[str, Any]:
             if isinstance(value, XComArg):
-                return {"xcom": {"task_id": value.operator.task_id, "key": value.key}}
+                return value.serialize()
             return {"literal": list(value) if isinstance(value, tuple) else value}
 
         if self.kind == "dict":
@@ -93,16 +93,16 @@ class ExpandInput:
     def values_for(self, map_index: int, resolve: Any) -> dict[str, Any]:
         """The keyword arguments of instance `map_index`; `resolve(XComArg)` pulls a value."""
         if self.kind == "list":
-            items = resolve(self.value) if isinstance(self.value, XComArg) else self.value
+            items = self.value.resolve_with(resolve) if isinstance(self.value, XComArg) else self.value
             chosen = list(items)[map_index]
             if not isinstance(chosen, Mapping):
                 raise AirflowException(f"expand_kwargs() item {map_index} is not a dict: {chosen!r}")
-            return {k: (resolve(v) if isinstance(v, XComArg) else v) for k, v in chosen.items()}
+            return {k: (v.resolve_with(resolve) if isinstance(v, XComArg) else v) for k, v in chosen.items()}
         names = list(self.value)
         columns = []
         for name in names:
             value = self.value[name]
-            value = resolve(value) if isinstance(value, XComArg) else value
+            value = value.resolve_with(resolve) if isinstance(value, XComArg) else value
             columns.append(list(value.items()) if isinstance(value, dict) else list(value))
         combination = next(itertools.islice(itertools.product(*columns), map_index, None))
         return dict(zip(names, combination))
@@ -199,6 +199,13 @@ def expansion_length(expand_input: dict[str, Any], lengths: Mapping[tuple[str, s
             if not isinstance(value, (list, dict)):
                 raise UnmappableXComTypePushed(value)
             return len(value)
+        if "map" in source:
+            return length(source["map"])
+        if "zip" in source:
+            each = [length(part) for part in source["zip"]]
+            return max(each) if source.get("longest") else min(each)
+        if "concat" in source:
+            return sum(length(part) for part in source["concat"])
         ref = source["xcom"]
         found = lengths.get((ref["task_id"], ref["key"]))
         if found is None:
@@ -217,7 +224,16 @@ def expansion_length(expand_input: dict[str, Any], lengths: Mapping[tuple[str, s
 
 
 def xcom_sources(expand_input: dict[str, Any]) -> list[tuple[str, str]]:
+    """The (task id, key) of every XCom a serialized expand input reads (through .map, .zip
+    and .concat too)."""
+    def refs(source: dict[str, Any]) -> list[tuple[str, str]]:
+        if "xcom" in source:
+            return [(source["xcom"]["task_id"], source["xcom"]["key"])]
+        if "map" in source:
+            return refs(source["map"])
+        return [r for part in source.get("zip", source.get("concat", [])) for r in refs(part)]
+
     sources = [expand_input["value"]] if expand_input["type"] == "list" else list(expand_input["value"].values())
-    return [(s["xcom"]["task_id"], s["xcom"]["key"]) for s in sources if "xcom" in s]
+    return [r for s in sources for r in refs(s)]
 
 
