@@ -64,3 +64,38 @@ def test_external_sensor_fails_on_failed_states(driver: Driver) -> None:
     for _ in range(10):
         driver.drain(rounds=5)
     assert driver.states("watcher", "manual__w") == {"wait_work": ("failed", 1)}
+
+
+GROUP = """
+    from datetime import datetime
+    from airflow.providers.standard.operators.bash import BashOperator
+    from airflow.providers.standard.sensors.external_task import ExternalTaskSensor
+    from airflow.sdk import DAG, TaskGroup
+
+    with DAG("grouped", schedule=None, start_date=datetime(2024, 1, 1)):
+        with TaskGroup("load"):
+            BashOperator(task_id="a", bash_command="echo a") >> BashOperator(task_id="b", bash_command="{cmd}")
+
+    with DAG("group_watcher", schedule=None, start_date=datetime(2024, 1, 1)):
+        ExternalTaskSensor(task_id="wait_load", external_dag_id="grouped", external_task_group_id="load",
+                           failed_states=["failed", "upstream_failed"], mode="reschedule", poke_interval=1,
+                           timeout=60)
+"""
+
+
+@pytest.mark.parametrize("cmd, expected", [("echo b", "success"), ("exit 1", "failed")], ids=["done", "failed"])
+def test_external_sensor_waits_for_a_whole_task_group(driver: Driver, cmd: str, expected: str) -> None:
+    from updraft.api.operations import trigger_dag_run
+    from updraft.timeutil import coerce_datetime, utcnow
+
+    driver.upload("grouped.py", GROUP.format(cmd=cmd))
+    logical = coerce_datetime("2024-06-03T00:00:00+00:00")
+    trigger_dag_run(driver.services, "group_watcher", run_id="manual__w", logical_date=logical, now=utcnow())
+    driver.drain(rounds=3)
+    assert driver.states("group_watcher", "manual__w")["wait_load"][0] == "up_for_reschedule"  # no run yet
+    trigger_dag_run(driver.services, "grouped", run_id="manual__g", logical_date=logical, now=utcnow())
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and str(driver.services.runs.get("group_watcher", "manual__w").state) == "running":
+        driver.drain(rounds=5)
+        time.sleep(0.5)
+    assert driver.states("group_watcher", "manual__w")["wait_load"][0] == expected

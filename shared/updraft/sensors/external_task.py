@@ -18,7 +18,8 @@ log = logging.getLogger("updraft.task")
 
 
 class ExternalTaskSensor(BaseSensorOperator):
-    template_fields: Sequence[str] = ("external_dag_id", "external_task_id", "external_task_ids")
+    template_fields: Sequence[str] = ("external_dag_id", "external_task_id", "external_task_ids",
+                                      "external_task_group_id")
     ui_color = "#4db7db"
 
     def __init__(
@@ -33,11 +34,25 @@ class ExternalTaskSensor(BaseSensorOperator):
         execution_delta: timedelta | None = None,
         execution_date_fn: Callable[..., Any] | None = None,
         check_existence: bool = False,
+        external_task_group_id: str | None = None,
+        deferrable: bool = False,
+        poll_interval: float = 2.0,
         **kwargs: Any,
     ) -> None:
+        if deferrable:  # no triggerer: wait the reschedule way, every poll_interval seconds
+            kwargs.setdefault("mode", "reschedule")
+            kwargs.setdefault("poke_interval", poll_interval)
         super().__init__(**kwargs)
         if external_task_id is not None and external_task_ids:
             raise ValueError("Only one of `external_task_id` or `external_task_ids` may be provided to ExternalTaskSensor")
+        if external_task_group_id is not None and (external_task_id is not None or external_task_ids):
+            raise ValueError(
+                "Values for `external_task_group_id` and `external_task_id` or `external_task_ids` "
+                "can't be set at the same time"
+            )
+        self.external_task_group_id = external_task_group_id
+        self.deferrable = deferrable
+        self.poll_interval = poll_interval
         if execution_delta is not None and execution_date_fn is not None:
             raise ValueError("Only one of `execution_delta` or `execution_date_fn` may be provided to ExternalTaskSensor; not both.")
         self.external_dag_id = external_dag_id
@@ -73,14 +88,18 @@ class ExternalTaskSensor(BaseSensorOperator):
             raise AirflowException(f"The external DAG {self.external_dag_id} does not exist.")
         when = iso(self._logical_date(context))
         run_id = services.runs.run_id_for_logical_date(self.external_dag_id, when or "")
-        if self.external_task_ids:
+        if self.external_task_group_id:
+            what = f"task group {self.external_task_group_id} of DAG {self.external_dag_id}"
+        elif self.external_task_ids:
             what = f"{self.external_dag_id}.{self.external_task_ids}"
         else:
             what = f"DAG {self.external_dag_id}"
         log.info("Poking for %s on %s ...", what, when)
         if run_id is None:
             return False
-        if not self.external_task_ids:
+        if self.external_task_group_id:
+            states = self._group_states(services, run_id)
+        elif not self.external_task_ids:
             run = services.runs.get(self.external_dag_id, run_id, consistent=True)
             states = [str(run.state)] if run else []
         else:
@@ -94,6 +113,29 @@ class ExternalTaskSensor(BaseSensorOperator):
         if self.skipped_states and any(s in self.skipped_states for s in states):
             raise AirflowSkipException(f"The external {what} was skipped.")
         return bool(states) and all(s in self.allowed_states for s in states)
+
+
+    def _group_states(self, services: Any, run_id: str) -> list[str]:
+        """The states of every task instance of the group in the external run (its DAG as that
+        run was parsed); no task group of that id is an error, as in Airflow."""
+        run = services.runs.get(self.external_dag_id, run_id, consistent=True)
+        if run is None:
+            return []
+        serialized = services.serialized_dag(self.external_dag_id, run.dag_version)
+        prefix = f"{self.external_task_group_id}."
+        members = {t["task_id"] for t in serialized["tasks"]
+                   if t.get("task_group_id") == self.external_task_group_id
+                   or (t.get("task_group_id") or "").startswith(prefix)}
+        if not members:
+            raise AirflowException(
+                f"The external task group '{self.external_task_group_id}' in DAG "
+                f"'{self.external_dag_id}' does not exist."
+            )
+        states: dict[str, list[str]] = {m: [] for m in members}
+        for ti in services.tis.list(self.external_dag_id, run_id):
+            if ti.task_id in members and not (ti.map_index < 0 and ti.map_length):
+                states[ti.task_id].append(str(ti.state))
+        return [state for task_states in states.values() for state in (task_states or ["none"])]
 
 
 class ExternalTaskMarker(EmptyOperator):
