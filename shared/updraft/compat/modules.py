@@ -101,6 +101,8 @@ _SDK = {
     "WeightRule": "updraft.models.states", "BaseHook": _HOOKS, "literal": f"{_AUTHORING}.xcomarg",
     "macros": "=updraft.macros", "timezone": "=updraft.timezone", "conf": "updraft.configuration",
     "get_parsing_context": "updraft.configuration", "__version__": "updraft",
+    **{name: f"{_AUTHORING}.retry_policy" for name in (
+        "ExceptionRetryPolicy", "RetryAction", "RetryDecision", "RetryPolicy", "RetryRule")},
 }
 
 _AWS = "airflow.providers.amazon.aws"
@@ -168,6 +170,8 @@ MODULES: dict[str, dict[str, str]] = {
     "airflow.sdk.definitions.xcom_arg": XCOMARG,
     "airflow.sdk.definitions.decorators": DECORATORS,
     "airflow.sdk.timezone": TIMEZONE,
+    "airflow.sdk.definitions.retry_policy": {name: f"{_AUTHORING}.retry_policy" for name in (
+        "ExceptionRetryPolicy", "RetryAction", "RetryDecision", "RetryPolicy", "RetryRule")},
     "airflow.sdk.execution_time.context": {"NEVER_EXPIRE": "updraft.execution.current"},
     **{f"airflow.providers.standard.operators.{m}": names for m, names in STANDARD_OPERATORS.items()},
     **{f"airflow.providers.standard.sensors.{m}": names for m, names in STANDARD_SENSORS.items()},

@@ -168,7 +168,7 @@ def execute(
             outcome = Outcome(TIS.FAILED, f"{type(err).__name__}: {err}", retry_allowed=False)
         except Exception as err:  # noqa: BLE001 - any error of user code fails the try
             task_log.exception("Task failed with exception")
-            outcome = Outcome(TIS.FAILED, f"{type(err).__name__}: {err}")
+            outcome = _failed(task, err, ti.try_number, context)
             context["exception"] = err
         if rendered is not None and getattr(task, "overwrite_rtif_after_execution", False):
             rendered = rendered_fields(task)  # @task.bash: the command it ran, not a placeholder
@@ -182,6 +182,20 @@ def execute(
             outcome.error = redact(outcome.error)  # the error is shown in the API and the UI
     outcome.rendered_fields = rendered
     return outcome, capture.text()
+
+
+def _failed(task: Any, err: BaseException, try_number: int, context: dict[str, Any]) -> Outcome:
+    """The outcome of a try that raised: its retry policy (if any) may fail it now or set the
+    next retry's delay; else the task's retries decide."""
+    from updraft.authoring.retry_policy import RetryAction, decide_retry
+
+    outcome = Outcome(TIS.FAILED, f"{type(err).__name__}: {err}")
+    decision = decide_retry(task, err, try_number, context) if task is not None else None
+    if decision is not None and decision.action is RetryAction.FAIL:
+        outcome.retry_allowed = False
+    elif decision is not None and decision.action is RetryAction.RETRY and decision.retry_delay is not None:
+        outcome.retry_delay = decision.retry_delay
+    return outcome
 
 
 def _execute(task: Any, context: dict[str, Any], limit: float | None, make_error: Any) -> Any:

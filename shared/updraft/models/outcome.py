@@ -31,6 +31,7 @@ class Outcome:
     skip_plan: Any = None  # an execution.context.SkipPlan from a branching operator
     rendered_fields: dict[str, Any] | None = None  # the try's template fields, as rendered
     rendered_map_index: str | None = None  # a mapped instance's name, from map_index_template
+    retry_delay: Any = None  # a timedelta a retry policy set for the next retry (None: the task's)
     reschedule: Any = None  # an AirflowRescheduleException from a sensor in reschedule mode
 
 
@@ -87,7 +88,7 @@ def record(
         reschedule(services, run, ti, outcome, common, now, task_slot(serialized))
         return
     if outcome.state is TIS.FAILED and outcome.retry_allowed and ti.retries_left(int(task.get("retries", 0))):
-        wait = retry_delay(task, ti, parse_iso(run.logical_date))
+        wait = outcome.retry_delay if outcome.retry_delay is not None else retry_delay(task, ti, parse_iso(run.logical_date))
         due = now + wait
         shard_of = f"{ti_pk(run.dag_id, run.run_id)}#{ti.task_id}"
         # When SQS can carry the wait, its delayed message runs the retry and the timer only
