@@ -292,6 +292,29 @@ def test_structure_lists_nodes_groups_and_edges(services: Any, pipeline: str) ->
     ]
 
 
+LABELLED = """
+    from datetime import datetime
+    from airflow.sdk import DAG, Label
+    from airflow.providers.standard.operators.empty import EmptyOperator
+
+    with DAG("labelled", schedule=None, start_date=datetime(2024, 1, 1)):
+        check = EmptyOperator(task_id="check")
+        check >> Label("valid") >> EmptyOperator(task_id="load")
+        check >> EmptyOperator(task_id="report")
+"""
+
+
+def test_structure_edges_carry_their_labels(services: Any, driver: Driver) -> None:
+    assert driver.upload("labelled.py", LABELLED)["result"] == "ok"
+
+    body = get(services, "/ui/structure/labelled")[1]
+
+    assert sorted(body["edges"], key=lambda e: e["target_id"]) == [
+        {"source_id": "check", "target_id": "load", "label": "valid"},
+        {"source_id": "check", "target_id": "report"},
+    ]
+
+
 def test_structure_of_an_old_run_is_its_version(services: Any, evolving: tuple[str, str]) -> None:
     old, _ = evolving
 

@@ -196,7 +196,7 @@ def state_counts(items: list[dict[str, Any]]) -> dict[str, int]:
 
 # -- graph ----------------------------------------------------------------------------
 def structure(serialized: dict[str, Any]) -> dict[str, Any]:
-    """The graph of one version: tasks, groups (parents first) and edges."""
+    """The graph of one version: tasks, groups (parents first) and edges (with their `Label`)."""
     nodes = [
         {"id": t["task_id"], "label": _label(t["task_id"], t.get("task_group_id")),
          "operator": t.get("task_type"), "group_id": t.get("task_group_id"),
@@ -212,6 +212,8 @@ def structure(serialized: dict[str, Any]) -> dict[str, Any]:
             walk(child, child["group_id"])
 
     walk(serialized["task_group"], None)
-    edges = [{"source_id": t["task_id"], "target_id": down}
+    info = serialized.get("edge_info") or {}
+    edges = [{"source_id": t["task_id"], "target_id": down,
+              **({"label": label} if (label := info.get(t["task_id"], {}).get(down, {}).get("label")) else {})}
              for t in serialized["tasks"] for down in t.get("downstream") or []]
     return {"version": serialized["version_hash"], "nodes": nodes, "groups": groups, "edges": edges}

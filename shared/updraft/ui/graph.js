@@ -63,10 +63,15 @@ export function drawGraph(structure, run, hrefOf) {
   }
   boxes.sort((a, b) => a.depth - b.depth);
 
+  const edgeLabels = [];
   const edges = structure.edges.filter((e) => xy.has(e.source_id) && xy.has(e.target_id)).map((e) => {
     const a = xy.get(e.source_id), b = xy.get(e.target_id);
     const x1 = a.x + W, y1 = a.y + H / 2, x2 = b.x, y2 = b.y + H / 2;
     const bend = Math.max(30, (x2 - x1) / 2);
+    if (e.label) {  // Label("...") on the edge, at the curve's middle
+      edgeLabels.push(svg("text", { x: (x1 + x2) / 2, y: (y1 + y2) / 2 - 4, class: "edge-label",
+        "text-anchor": "middle", "data-source": e.source_id, "data-target": e.target_id }, e.label));
+    }
     return svg("path", { class: "edge", d: `M${x1},${y1} C${x1 + bend},${y1} ${x2 - bend},${y2} ${x2 - 6},${y2}`, "marker-end": "url(#arrow)",
       "data-source": e.source_id, "data-target": e.target_id });
   });
@@ -91,7 +96,7 @@ export function drawGraph(structure, run, hrefOf) {
     boxes.map((b) => svg("g", { class: "group", "data-group-id": b.g.id },
       svg("rect", { x: b.x0, y: b.y0, width: b.x1 - b.x0, height: b.y1 - b.y0, rx: 10 }),
       svg("text", { x: b.x0 + 10, y: b.y0 + 15 }, b.g.label || b.g.id))),
-    edges, drawn));
+    edges, edgeLabels, drawn));
 }
 
 function topological(nodes, upstream) {
