@@ -121,3 +121,32 @@ def test_a_dag_file_written_for_airflow_loads_unchanged(tmp_path: Path) -> None:
     [dag] = loaded.dags
     assert sorted(dag.task_ids) == ["done", "extract", "load"]
     assert dag.get_edge_info("extract", "load") == {"label": "rows"}
+
+
+def test_a_custom_timetable_is_refused_naming_what_to_use(tmp_path: Path) -> None:
+    folder = tmp_path / "bundle" / "dags"
+    folder.mkdir(parents=True)
+    path = folder / "custom.py"
+    path.write_text(textwrap.dedent("""
+        from datetime import datetime
+        from airflow.sdk import DAG
+        from airflow.timetables.base import Timetable
+
+        class Fortnightly(Timetable):
+            pass
+
+        with DAG("custom", schedule=Fortnightly(), start_date=datetime(2024, 1, 1)):
+            pass
+    """))
+
+    loaded = load_dag_file(str(path), display_name="dags/custom.py")
+
+    assert loaded.error is not None
+    assert loaded.error.splitlines()[0] == (
+        "dags/custom.py:9: AirflowTimetableInvalid: DAG 'custom' in dags/custom.py: The custom timetable "
+        "Fortnightly is not supported by Updraft: its scheduler never imports DAG code (Airflow loads "
+        "custom timetables from plugins). Use a cron expression, a timedelta, CronTriggerTimetable, "
+        "CronDataIntervalTimetable, DeltaTriggerTimetable, DeltaDataIntervalTimetable or "
+        "MultipleCronTriggerTimetable"
+    )
+    assert str(tmp_path) not in loaded.error  # files named by their key in the DAG folder

@@ -232,6 +232,10 @@ UNSUPPORTED: dict[str, str] = {
     "from a @task",
     "airflow.providers.celery": "Updraft has no executor to choose: every task runs in a worker Lambda",
     "airflow.datasets": "assets (Dataset/Asset) are not supported by Updraft yet",
+    "airflow.timetables.events": "EventsTimetable is not supported by Updraft yet; use "
+    "MultipleCronTriggerTimetable (airflow.timetables.trigger) or trigger runs through the API",
+    "airflow.plugins_manager": "Updraft has no plugins: custom timetables, listeners and macros "
+    "from plugins cannot run, since the scheduler never imports DAG code",
     "airflow.assets": "assets (Dataset/Asset) are not supported by Updraft yet",
     "airflow.sdk.definitions.asset": "assets (Asset) are not supported by Updraft yet",
     "airflow.triggers": "deferrable operators are not supported: use a sensor with "

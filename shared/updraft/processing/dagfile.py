@@ -151,7 +151,17 @@ def format_import_error(err: BaseException, path: str, display: str) -> str:
         if frame.line:
             lines.append(f"    {frame.line}")
     lines.append(f"{type(err).__name__}: {err}")
-    return "\n".join(lines)
+    return _without_bundle_root("\n".join(lines), path, display)
+
+
+def _without_bundle_root(text: str, path: str, display: str) -> str:
+    """Files of the DAG folder named by their key (`dags/helpers.py`), not by where this
+    machine unpacked the folder (`/tmp/updraft-bundles/<digest>/dags/helpers.py`)."""
+    full = os.path.abspath(path)
+    if display != path and full.endswith(os.sep + display):
+        root = full[: -len(display)]
+        return text.replace(root, "")
+    return text
 
 
 def _same(a: str, b: str) -> bool:

@@ -47,6 +47,13 @@ def timetable_from_schedule(schedule: Any, timezone: TimezoneLike = "UTC") -> Ti
     if schedule is None:
         return NullTimetable()
     if isinstance(schedule, Timetable):
+        if type(schedule) not in _BY_TYPE.values():
+            raise AirflowTimetableInvalid(
+                f"The custom timetable {type(schedule).__name__} is not supported by Updraft: its "
+                "scheduler never imports DAG code (Airflow loads custom timetables from plugins). Use "
+                "a cron expression, a timedelta, CronTriggerTimetable, CronDataIntervalTimetable, "
+                "DeltaTriggerTimetable, DeltaDataIntervalTimetable or MultipleCronTriggerTimetable"
+            )
         return schedule
     if schedule == "@once":
         return OnceTimetable()
