@@ -232,6 +232,10 @@ UNSUPPORTED: dict[str, str] = {
     "from a @task",
     "airflow.providers.celery": "Updraft has no executor to choose: every task runs in a worker Lambda",
     "airflow.datasets": "assets (Dataset/Asset) are not supported by Updraft yet",
+    "airflow.providers.standard.operators.hitl": "human-in-the-loop operators (ApprovalOperator, "
+    "HITLOperator, ...) are not supported by Updraft yet",
+    "airflow.example_dags": "Airflow's own example package is not part of Updraft; copy the helper "
+    "module into your DAG folder and import it from there",
     "airflow.timetables.events": "EventsTimetable is not supported by Updraft yet; use "
     "MultipleCronTriggerTimetable (airflow.timetables.trigger) or trigger runs through the API",
     "airflow.plugins_manager": "Updraft has no plugins: custom timetables, listeners and macros "
