@@ -139,11 +139,15 @@ class TaskStateStoreAccessor:
     """`context["task_state_store"]`: keys this task instance keeps across its tries."""
 
     def __init__(self, ti: RuntimeTaskInstance) -> None:
+        self._ti = ti
+        self._where = (ti.dag_id, ti.run_id, ti.task_id, ti.map_index)
+
+    @property
+    def _store(self) -> Any:
+        """Made when first used (`tasks render` has no table to give)."""
         from updraft.store.task_state import TaskStateStore
 
-        self._ti = ti
-        self._store = TaskStateStore(ti._xcoms.table)
-        self._where = (ti.dag_id, ti.run_id, ti.task_id, ti.map_index)
+        return TaskStateStore(self._ti._xcoms.table)
 
     def __repr__(self) -> str:
         return f"<TaskStateStoreAccessor {'.'.join(map(str, self._where))}>"
