@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from airflow.providers.standard.operators.empty import EmptyOperator
-from airflow.sdk import DAG, task
+from airflow.sdk import DAG, Label, task
 
 REGIONS = ["eu", "us", "apac", "latam"]
 
@@ -32,4 +32,4 @@ with DAG(
         def count(region: str = region) -> int:
             return len(region) * 100
 
-        start >> count() >> done
+        start >> Label(region) >> count() >> done

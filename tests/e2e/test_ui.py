@@ -165,6 +165,7 @@ def test_trigger_watch_the_grid_read_the_log_clear_and_run_again(page: Any, node
     page.click("button[data-tab=graph]")
     page.wait_for_selector('svg .node[data-task-id="summarize"][data-state="success"]')
     assert page.locator("svg .edge").count() == 8
+    expect(page.locator('svg .edge-label[data-target="count_eu"]')).to_have_text("eu")  # Label("eu")
     shot(page, "graph")
     page.click("button[data-tab=gantt]")
     page.wait_for_selector('.gantt-bar[data-state="success"]')
