@@ -172,13 +172,19 @@ MODULES: dict[str, dict[str, str]] = {
     "airflow.sdk.timezone": TIMEZONE,
     "airflow.sdk.definitions.retry_policy": {name: f"{_AUTHORING}.retry_policy" for name in (
         "ExceptionRetryPolicy", "RetryAction", "RetryDecision", "RetryPolicy", "RetryRule")},
-    "airflow.sdk.execution_time.context": {"NEVER_EXPIRE": "updraft.execution.current"},
+    "airflow.sdk.execution_time.context": {
+        "NEVER_EXPIRE": "updraft.execution.current",
+        "context_to_airflow_vars": "updraft.execution.airflow_vars"},
+    "airflow.sdk.definitions.decorators.condition": {
+        "run_if": f"{_AUTHORING}.conditions", "skip_if": f"{_AUTHORING}.conditions"},
+    "airflow.utils.operator_helpers": {"context_to_airflow_vars": "updraft.execution.airflow_vars"},
     **{f"airflow.providers.standard.operators.{m}": names for m, names in STANDARD_OPERATORS.items()},
     **{f"airflow.providers.standard.sensors.{m}": names for m, names in STANDARD_SENSORS.items()},
     "airflow.providers.standard.utils.weekday": {"WeekDay": f"{_SENSORS}.weekday"},
     "airflow.providers.standard.hooks.filesystem": {"FSHook": f"{_HOOKS}.filesystem"},
     "airflow.providers.standard.hooks.subprocess": {
-        "SubprocessHook": f"{_HOOKS}.subprocess", "SubprocessResult": f"{_HOOKS}.subprocess"},
+        "SubprocessHook": f"{_HOOKS}.subprocess", "SubprocessResult": f"{_HOOKS}.subprocess",
+        "working_directory": f"{_HOOKS}.subprocess"},
     **_PROVIDERS,
     # Airflow 2's paths
     "airflow": {**DAG_NAMES, **XCOMARG, "__version__": "updraft"},
