@@ -60,6 +60,50 @@ class RuntimeTaskInstance:
     def __repr__(self) -> str:
         return f"<TaskInstance: {self.dag_id}.{self.task_id} {self.run_id} [running]>"
 
+    # -- the rest of Airflow's RuntimeTaskInstance that task code reads -----------------------
+    state = "running"
+
+    @property
+    def start_date(self) -> Any:
+        """When this try started (as the worker claimed it)."""
+        return _pendulum(getattr(self.record, "start_date", None))
+
+    @property
+    def hostname(self) -> str:
+        import socket
+
+        return socket.gethostname()
+
+    @property
+    def log(self) -> Any:
+        import logging
+
+        return logging.getLogger("airflow.task")
+
+    @property
+    def is_mapped(self) -> bool:
+        return self.map_index >= 0
+
+    @property
+    def logical_date(self) -> Any:
+        return _pendulum(self._run.logical_date)
+
+    def get_template_context(self) -> dict[str, Any]:
+        """The running task's context (Airflow's `ti.get_template_context()`)."""
+        from updraft.execution.current import get_current_context
+
+        return get_current_context()
+
+    def get_dagrun_state(self, dag_id: str, run_id: str) -> str:
+        from updraft.store.runs import RunStore
+
+        run = RunStore(self._xcoms.table).get(dag_id, run_id, consistent=True)
+        if run is None:
+            from updraft.exceptions import DagRunNotFound
+
+            raise DagRunNotFound(f"DagRun {run_id} of DAG '{dag_id}' not found")
+        return str(run.state)
+
     def follow_only(self, task_ids: Iterable[str]) -> None:
         """Branching: of the direct downstream tasks, only `task_ids` run; the others are
         skipped (and their skips flow on through trigger rules)."""
@@ -88,29 +132,61 @@ class RuntimeTaskInstance:
     def xcom_pull(
         self,
         task_ids: str | list[str] | None = None,
+        dag_id: str | None = None,
         key: str = XCOM_RETURN_KEY,
+        include_prior_dates: bool = False,
+        *,
         map_indexes: int | list[int] | None = None,
         default: Any = None,
+        run_id: str | None = None,
     ) -> Any:
-        """Airflow's shapes: one task id gives its value (a mapped task's: the list of its
-        instances' values); a list of task ids gives a list."""
+        """Airflow's signature and shapes: one task id gives its value (a mapped task's: the
+        list of its instances' values); a list of task ids gives a list. `dag_id` / `run_id`
+        read another DAG's or run's XComs; `include_prior_dates` looks back through the DAG's
+        earlier runs when this one has none."""
         if task_ids is None:
             task_ids = self.task_id
         single = isinstance(task_ids, str)
         ids = [task_ids] if single else list(task_ids)
-        values = [self._pull_one(task_id, key, map_indexes, default) for task_id in ids]  # type: ignore[arg-type]
+        where = (dag_id or self.dag_id, run_id or self.run_id)
+        values = [self._pull_one(where, task_id, key, map_indexes, default, include_prior_dates)
+                  for task_id in ids]  # type: ignore[arg-type]
         return values[0] if single else values
 
-    def _pull_one(self, task_id: str, key: str, map_indexes: int | list[int] | None, default: Any) -> Any:
+    def _pull_one(self, where: tuple[str, str], task_id: str, key: str, map_indexes: int | list[int] | None,
+                  default: Any, include_prior_dates: bool = False) -> Any:
         if isinstance(map_indexes, list):
-            return [self._pull_one(task_id, key, index, default) for index in map_indexes]
-        if map_indexes is None and self._in_my_mapped_group(task_id):
+            return [self._pull_one(where, task_id, key, index, default, include_prior_dates) for index in map_indexes]
+        dag_id, run_id = where
+        own_dag = dag_id == self.dag_id
+        if map_indexes is None and own_dag and self._in_my_mapped_group(task_id):
             map_indexes = self.map_index  # instance i of a mapped group reads instance i
-        elif map_indexes is None and self._is_mapped(task_id):
-            return self._xcoms.get_all_indexes(self.dag_id, self.run_id, task_id, key)
+        elif map_indexes is None and own_dag and self._is_mapped(task_id):
+            return self._xcoms.get_all_indexes(dag_id, run_id, task_id, key)
         index = -1 if map_indexes is None else map_indexes
-        found, value = self._xcoms.get(self.dag_id, self.run_id, task_id, index, key)
+        found, value = self._xcoms.get(dag_id, run_id, task_id, index, key)
+        if not found and include_prior_dates:
+            found, value = self._pull_from_earlier_runs(dag_id, run_id, task_id, index, key)
         return value if found else default
+
+    # How far back include_prior_dates looks (Airflow's query has no bound; this keeps one pull
+    # from reading a DAG's whole history).
+    PRIOR_RUNS_LOOKED_AT = 50
+
+    def _pull_from_earlier_runs(self, dag_id: str, run_id: str, task_id: str, index: int,
+                                key: str) -> tuple[bool, Any]:
+        from updraft.store.runs import RunStore
+
+        runs = RunStore(self._xcoms.table)
+        run = runs.get(dag_id, run_id)
+        for _ in range(self.PRIOR_RUNS_LOOKED_AT):
+            run = runs.neighbour(run, before=True) if run is not None else None
+            if run is None:
+                break
+            found, value = self._xcoms.get(dag_id, run.run_id, task_id, index, key)
+            if found:
+                return True, value
+        return False, None
 
     def _other(self, task_id: str) -> Any:
         dag = getattr(self.task, "dag", None)
