@@ -150,3 +150,18 @@ def test_a_dag_uploaded_before_its_helper_imports_once_the_helper_arrives(driver
     item = driver.services.table.get(keys.xcom_key("uses_helper", "manual__late", "read", -1, "return_value"))
     assert item is not None and item["value"] == "3"
 
+
+
+def test_files_the_airflowignore_names_are_not_parsed(driver: Driver) -> None:
+    driver.services.bucket.put("dags/.airflowignore", "scratch/\n*_wip.py\n")
+    broken = "from airflow.sdk import DAG\nwith DAG('wip', schedule=None:\n    pass\n"
+    driver.services.bucket.put("dags/scratch/old_dag.py", broken)
+
+    wip = driver.upload("report_wip.py", broken)
+    old = driver.upload("scratch/old_dag.py", broken)
+    kept = driver.upload("kept.py", "from airflow.sdk import DAG\nwith DAG('kept', schedule=None):\n    pass\n")
+
+    assert (wip["result"], wip["dag_ids"]) == ("ok", [])
+    assert (old["result"], old["dag_ids"]) == ("ok", [])
+    assert kept["dag_ids"] == ["kept"]
+    assert driver.services.dags.list_import_errors() == []

@@ -58,7 +58,11 @@ def find_local_dag(folder: Path, dag_id: str) -> LocalDag:
 def _candidates(folder: Path, dag_id: str) -> list[Path]:
     if folder.is_file():
         return [folder]
-    files = sorted(p for p in folder.rglob("*.py") if "__pycache__" not in p.parts)
+    from updraft.processing.dagfile import might_contain_dag
+    from updraft.processing.ignore import is_ignored
+
+    files = sorted(p for p in folder.rglob("*.py") if "__pycache__" not in p.parts
+                   and not is_ignored(str(folder), p.relative_to(folder).as_posix()) and might_contain_dag(str(p)))
 
     def names_it(path: Path) -> bool:
         try:

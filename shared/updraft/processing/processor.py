@@ -13,6 +13,7 @@ from typing import Any
 from updraft.authoring.serialization import serialize_dag
 from updraft.execution.bundle import materialize
 from updraft.processing.dagfile import LoadedFile, load_dag_file, might_contain_dag
+from updraft.processing.ignore import is_ignored
 from updraft.scheduling.next_run import last_automated_interval, dag_schedule_fields, next_run_fields
 from updraft.store.bucket import DAGS_PREFIX
 from updraft.store.errors import ConditionFailed
@@ -121,9 +122,10 @@ class _FolderParse:
         path = os.path.join(self.folder, key)
         if not os.path.exists(path):
             return {"file": key, "result": "missing"}
-        if might_contain_dag(path):
+        ignored = is_ignored(os.path.join(self.folder, DAGS_PREFIX), key[len(DAGS_PREFIX):])
+        if not ignored and might_contain_dag(path):
             loaded = load_dag_file(path, display_name=key)
-        else:  # not a DAG file (a helper module, say): it defines no DAGs and has no error
+        else:  # .airflowignore'd, or not a DAG file (a helper module): no DAGs, no error
             loaded = LoadedFile(path=path, display_name=key)
         previous = services.dags.get_file(key)
         if loaded.error:
