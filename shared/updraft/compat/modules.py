@@ -211,6 +211,7 @@ MODULES: dict[str, dict[str, str]] = {
     "airflow.utils.helpers": CHAIN,
     "airflow.utils.context": CONTEXT,
     "airflow.utils.dates": {"days_ago": "updraft.timezone"},
+    "airflow.utils.email": {"send_email": _NOTIFY},
     "airflow.utils.timezone": TIMEZONE,
     "airflow.utils.weekday": {"WeekDay": f"{_SENSORS}.weekday"},
     "airflow.timetables.base": TIMETABLE_BASE,
@@ -258,8 +259,19 @@ UNSUPPORTED: dict[str, str] = {
     "metadata database's models are not importable",
     "airflow.settings": "Updraft has no metadata database session; configure it with UPDRAFT_* "
     "settings (docs/configuration.md)",
-    "airflow.providers.amazon": "this part of the Amazon provider is not in Updraft; its "
-    "operators are listed in docs/differences.md",
+    "airflow.providers.amazon": "this part of the Amazon provider is not in Updraft; the AWS "
+    "operators it has are listed in README.md#aws-operators-and-notifications",
+    "airflow.providers.postgres.operators": "PostgresOperator is gone from Airflow's postgres "
+    "provider; use SQLExecuteQueryOperator (airflow.providers.common.sql.operators.sql)",
+    "airflow.providers.sqlite.operators": "SqliteOperator is gone from Airflow's sqlite provider; "
+    "use SQLExecuteQueryOperator (airflow.providers.common.sql.operators.sql)",
+    "airflow.operators.python_operator": "an Airflow 1 path; use airflow.providers.standard.operators.python",
+    "airflow.operators.bash_operator": "an Airflow 1 path; use airflow.providers.standard.operators.bash",
+    "airflow.operators.dummy_operator": "an Airflow 1 path; use EmptyOperator from "
+    "airflow.providers.standard.operators.empty",
+    "airflow.utils.session": "there is no metadata database session in Updraft",
+    "airflow.providers.smtp.notifications": "Updraft sends email through Amazon SES: use "
+    "SesNotifier (airflow.providers.amazon.aws.notifications.ses)",
 }
 
 # Names asked for in a provided module that Updraft does not have, and what to use.
