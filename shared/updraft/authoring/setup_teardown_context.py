@@ -47,52 +47,36 @@ class SetupTeardownContext:
         cls._context_managed_teardown_task = task
 
     @classmethod
-    def pop_context_managed_setup_task(cls) -> Operators:
-        old_setup_task = cls._context_managed_setup_task
-        if cls._previous_context_managed_setup_task:
-            cls._context_managed_setup_task = cls._previous_context_managed_setup_task.pop()
-            setup_task = cls._context_managed_setup_task
-            if setup_task and old_setup_task:
-                cls.set_dependency(old_setup_task, setup_task, upstream=False)
+    def _pop(cls, name: str, *, upstream: bool = True) -> Operators:
+        """Leave one nested `with`: the stack `name` goes back to its previous value, linked to
+        the one being left (setups downstream of the outer setup, teardowns upstream of the
+        outer teardown), as Airflow's four pop methods each do."""
+        old = getattr(cls, f"_{name}")
+        previous = getattr(cls, f"_previous_{name}")
+        if previous:
+            setattr(cls, f"_{name}", previous.pop())
+            current = getattr(cls, f"_{name}")
+            if current and old:
+                cls.set_dependency(old, current, upstream=upstream)
         else:
-            cls._context_managed_setup_task = []
-        return old_setup_task
+            setattr(cls, f"_{name}", [])
+        return old
+
+    @classmethod
+    def pop_context_managed_setup_task(cls) -> Operators:
+        return cls._pop("context_managed_setup_task", upstream=False)
 
     @classmethod
     def pop_context_managed_teardown_task(cls) -> Operators:
-        old_teardown_task = cls._context_managed_teardown_task
-        if cls._previous_context_managed_teardown_task:
-            cls._context_managed_teardown_task = cls._previous_context_managed_teardown_task.pop()
-            teardown_task = cls._context_managed_teardown_task
-            if teardown_task and old_teardown_task:
-                cls.set_dependency(old_teardown_task, teardown_task)
-        else:
-            cls._context_managed_teardown_task = []
-        return old_teardown_task
+        return cls._pop("context_managed_teardown_task")
 
     @classmethod
     def pop_teardown_downstream_of_setup(cls) -> Operators:
-        old_teardown_task = cls._teardown_downstream_of_setup
-        if cls._previous_teardown_downstream_of_setup:
-            cls._teardown_downstream_of_setup = cls._previous_teardown_downstream_of_setup.pop()
-            teardown_task = cls._teardown_downstream_of_setup
-            if teardown_task and old_teardown_task:
-                cls.set_dependency(old_teardown_task, teardown_task)
-        else:
-            cls._teardown_downstream_of_setup = []
-        return old_teardown_task
+        return cls._pop("teardown_downstream_of_setup")
 
     @classmethod
     def pop_setup_upstream_of_teardown(cls) -> Operators:
-        old_setup_task = cls._setup_upstream_of_teardown
-        if cls._previous_setup_upstream_of_teardown:
-            cls._setup_upstream_of_teardown = cls._previous_setup_upstream_of_teardown.pop()
-            setup_task = cls._setup_upstream_of_teardown
-            if setup_task and old_setup_task:
-                cls.set_dependency(old_setup_task, setup_task, upstream=False)
-        else:
-            cls._setup_upstream_of_teardown = []
-        return old_setup_task
+        return cls._pop("setup_upstream_of_teardown", upstream=False)
 
     @classmethod
     def set_dependency(cls, receiving_task: Operators, new_task: Operators, upstream: bool = True) -> None:
