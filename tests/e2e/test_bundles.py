@@ -165,3 +165,25 @@ def test_files_the_airflowignore_names_are_not_parsed(driver: Driver) -> None:
     assert (old["result"], old["dag_ids"]) == ("ok", [])
     assert kept["dag_ids"] == ["kept"]
     assert driver.services.dags.list_import_errors() == []
+
+
+def test_a_dag_id_belongs_to_the_file_that_defined_it_first(driver: Driver) -> None:
+    first = "from airflow.sdk import DAG\nwith DAG('shared_id', schedule=None, tags=['first']):\n    pass\n"
+    second = ("from airflow.sdk import DAG\nwith DAG('shared_id', schedule=None, tags=['second']):\n    pass\n"
+              "with DAG('own_id', schedule=None):\n    pass\n")
+    assert driver.upload("first.py", first)["dag_ids"] == ["shared_id"]
+
+    taken = driver.upload("second.py", second)
+
+    assert (taken["result"], taken["dag_ids"]) == ("import_error", ["own_id"])
+    [error] = [e for e in driver.services.dags.list_import_errors() if e["filename"] == "dags/second.py"]
+    assert error["stack_trace"] == ("AirflowDagDuplicatedIdException: Ignoring DAG shared_id from dags/second.py "
+                                    "- also found in dags/first.py")
+    dag = driver.services.dags.get("shared_id", consistent=True)
+    assert (dag["fileloc"], dag["tags"]) == ("dags/first.py", ["first"])
+
+    driver.services.bucket.delete("dags/second.py")
+    from updraft.processing.processor import remove_file
+    remove_file(driver.services, "dags/second.py", None)
+    assert driver.services.dags.get("shared_id", consistent=True)["is_active"] is True  # first still defines it
+    assert driver.services.dags.list_import_errors() == []

@@ -136,18 +136,43 @@ class _FolderParse:
             services.dags.put_import_error(key, loaded.error, iso(now) or "", loaded.missing_module)
             log.warning("import error in %s: %s", key, loaded.error.splitlines()[0])
             return {"file": key, "result": "import_error", "error": loaded.error}
-        dag_ids = sorted(d.dag_id for d in loaded.dags)
-        if not services.dags.put_file(key, {"dag_ids": dag_ids, "version_id": version_id}, sequencer,
-                                      only_if_new=only_if_new):
+        # A DAG id belongs to the file that defined it first, as in Airflow: another file
+        # defining it too gets an import error naming both, and its other DAGs are kept.
+        owners = {d.dag_id: self.owner(d.dag_id, key) for d in loaded.dags}
+        kept = [d for d in loaded.dags if owners[d.dag_id] is None]
+        duplicated = [
+            f"AirflowDagDuplicatedIdException: Ignoring DAG {d.dag_id} from {key} - also found in {owners[d.dag_id]}"
+            for d in loaded.dags if owners[d.dag_id] is not None
+        ]
+        dag_ids = sorted(d.dag_id for d in kept)
+        record: dict[str, Any] = {"dag_ids": dag_ids, "version_id": version_id}
+        if duplicated:
+            record["error"] = True
+        if not services.dags.put_file(key, record, sequencer, only_if_new=only_if_new):
             return {"file": key, "result": "stale"}
-        services.dags.clear_import_error(key)
-        bundle = self.bundle() if loaded.dags else None
-        for dag in loaded.dags:
+        if duplicated:
+            services.dags.put_import_error(key, "\n".join(duplicated), iso(now) or "")
+        else:
+            services.dags.clear_import_error(key)
+        bundle = self.bundle() if kept else None
+        for dag in kept:
             save_dag(services, serialize_dag(dag, key), version_id, now, bundle)
         for gone in set((previous or {}).get("dag_ids", [])) - set(dag_ids):
             deactivate(services, gone, key)
         log.info("processed %s: %s", key, ", ".join(dag_ids) or "no DAGs")
+        if duplicated:
+            log.warning("import error in %s: %s", key, duplicated[0])
+            return {"file": key, "result": "import_error", "error": "\n".join(duplicated), "dag_ids": dag_ids}
         return {"file": key, "result": "ok", "dag_ids": dag_ids}
+
+    def owner(self, dag_id: str, key: str) -> str | None:
+        """The other file that defines `dag_id` now, if one does."""
+        existing = self.services.dags.get(dag_id, consistent=True)
+        other = (existing or {}).get("fileloc")
+        if not other or other == key or not existing.get("is_active", True):
+            return None
+        record = self.services.dags.get_file(other)
+        return other if record is not None and dag_id in record.get("dag_ids", []) else None
 
 
 def reparse_import_errors(services: Any, changed: str, now: datetime) -> list[dict[str, Any]]:
