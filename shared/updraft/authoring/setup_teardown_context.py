@@ -170,21 +170,22 @@ class SetupTeardownContext:
 
     @classmethod
     def _update_teardown_downstream(cls, operator: Operators) -> None:
-        operator = operator[0] if isinstance(operator, list) else operator
-        teardowns = cls._find(operator.downstream_list, operator, "is_teardown")
-        teardown_task = cls._teardown_downstream_of_setup
-        if teardown_task and teardown_task != teardowns:
-            cls._previous_teardown_downstream_of_setup.append(cls._teardown_downstream_of_setup)
-        cls._teardown_downstream_of_setup = teardowns
+        cls._push_found(operator, "teardown_downstream_of_setup", "downstream_list", "is_teardown")
 
     @classmethod
     def _update_setup_upstream(cls, operator: Operators) -> None:
+        cls._push_found(operator, "setup_upstream_of_teardown", "upstream_list", "is_setup")
+
+    @classmethod
+    def _push_found(cls, operator: Operators, name: str, relatives: str, flag: str) -> None:
+        """Enter one nested `with`: the teardowns after (setups before) `operator` become the
+        stack `name`'s top, the one they replace kept for `_pop`."""
         operator = operator[0] if isinstance(operator, list) else operator
-        setups = cls._find(operator.upstream_list, operator, "is_setup")
-        setup_task = cls._setup_upstream_of_teardown
-        if setup_task and setup_task != setups:
-            cls._previous_setup_upstream_of_teardown.append(cls._setup_upstream_of_teardown)
-        cls._setup_upstream_of_teardown = setups
+        found = cls._find(getattr(operator, relatives), operator, flag)
+        current = getattr(cls, f"_{name}")
+        if current and current != found:
+            getattr(cls, f"_previous_{name}").append(current)
+        setattr(cls, f"_{name}", found)
 
     # -- leaving ----------------------------------------------------------------------
     @classmethod
