@@ -138,7 +138,8 @@ class _FolderParse:
             return {"file": key, "result": "import_error", "error": loaded.error}
         # A DAG id belongs to the file that defined it first, as in Airflow: another file
         # defining it too gets an import error naming both, and its other DAGs are kept.
-        owners = {d.dag_id: self.owner(d.dag_id, key) for d in loaded.dags}
+        ours = set((previous or {}).get("dag_ids", []))  # a re-parse: these are this file's already
+        owners = {d.dag_id: None if d.dag_id in ours else self.owner(d.dag_id, key) for d in loaded.dags}
         kept = [d for d in loaded.dags if owners[d.dag_id] is None]
         duplicated = [
             f"AirflowDagDuplicatedIdException: Ignoring DAG {d.dag_id} from {key} - also found in {owners[d.dag_id]}"
